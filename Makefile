@@ -1,0 +1,71 @@
+# Fieldwork — two commands: `make run` (the demo on http://127.0.0.1:5000) and `make test` (the whole suite).
+# Both install what they need: a virtual environment in .venv (uv when it can be had, else venv + pip), and for the
+# tests Debian's chromium and poppler-utils when they are missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PYTEST_ARGS ?=
+FLASK  := $(BIN)/flask --app app
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install install-test system-deps translations db demo bench clean
+
+run: install translations db demo
+	@$(FLASK) demo logins
+	@echo "Fieldwork: http://$(HOST):$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-test system-deps translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+db: install
+	$(FLASK) db upgrade
+	$(FLASK) reference load
+
+demo: db
+	$(FLASK) demo load --if-empty
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	@if $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv >/dev/null 2>&1; then \
+		$(PYTHON) -m uv venv -q $(VENV); \
+	else \
+		$(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install -q --upgrade pip; \
+	fi
+
+# uv installs in seconds; plain pip is the fallback where uv cannot be had.
+define pip_install
+	@if $(PYTHON) -m uv --version >/dev/null 2>&1; then \
+		$(PYTHON) -m uv pip install -q --python $(BIN)/python $(1); \
+	else \
+		$(BIN)/python -m pip install -q $(1); \
+	fi
+endef
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(call pip_install,-e .)
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(call pip_install,-e .[test])
+	@touch $@ $(VENV)/.installed-run
+
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+translations: install
+	@$(BIN)/pybabel compile -q -d fieldwork/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache

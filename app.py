@@ -1,0 +1,3 @@
+from fieldwork import create_app
+
+app = create_app()

@@ -1,0 +1,92 @@
+"""Fieldwork: the village mobilization committees' tool for social and health insurance."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from flask import Flask
+
+from . import config as config_module
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=(test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("FIELDWORK_INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, test_config)
+    register_extensions(app)
+    register_database(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_templates(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app: Flask, test_config: Optional[Mapping[str, Any]]) -> None:
+    """Defaults, then instance/config.py, then FIELDWORK_* environment variables, then the tests' overrides."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_object(config_module.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("FIELDWORK")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = config_module.default_database_url(app.instance_path)
+    app.config["DATABASE_URL"] = config_module.normalise_database_url(app.config["DATABASE_URL"])
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
+
+
+def register_extensions(app: Flask) -> None:
+    from .extensions import babel, csrf, htmx, login_manager
+    from .i18n import select_locale, select_timezone
+
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+
+
+def register_database(app: Flask) -> None:
+    from . import db
+
+    db.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .households import bp as households_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(households_bp)
+
+
+def register_errors(app: Flask) -> None:
+    from .errors import init_app
+
+    init_app(app)
+
+
+def register_templates(app: Flask) -> None:
+    from .templating import init_app
+
+    init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import init_app
+
+    init_app(app)

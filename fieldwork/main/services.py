@@ -1,0 +1,140 @@
+"""What each role's home page shows, built completely before rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..models import (
+    Assignment,
+    Committee,
+    CommitteeMember,
+    Commune,
+    Household,
+    Person,
+    Province,
+    User,
+    Village,
+)
+from ..security import household_scope, member_record, village_scope
+
+
+@dataclass
+class VillageRow:
+    village: Village
+    households: int
+    people: int
+    members: int
+    head_name: Optional[str]
+
+
+@dataclass
+class OfficialHome:
+    commune: Commune
+    province: Province
+    villages: list[VillageRow] = field(default_factory=list)
+
+    @property
+    def households(self) -> int:
+        return sum(v.households for v in self.villages)
+
+    @property
+    def people(self) -> int:
+        return sum(v.people for v in self.villages)
+
+
+@dataclass
+class MemberHome:
+    member: Optional[CommitteeMember]
+    village: Optional[Village]
+    households: list[tuple[Household, int]]  # (household, number of people)
+
+
+def _count_by_village(session: Session, column, villages: list[int]) -> dict[int, int]:
+    return dict(session.exec(select(Household.village_id, func.count(column)).where(
+        Household.village_id.in_(villages), Household.archived_at.is_(None)
+    ).group_by(Household.village_id)).all()) if villages else {}
+
+
+def official_home(session: Session, user: User) -> OfficialHome:
+    commune = session.get(Commune, user.commune_id)
+    province = session.get(Province, commune.province_id)
+    villages = session.exec(select(Village).where(village_scope(user)).order_by(Village.code)).all()
+    ids = [v.id for v in villages]
+    households = _count_by_village(session, Household.id, ids)
+    people = dict(session.exec(
+        select(Household.village_id, func.count(Person.id))
+        .join(Person, Person.household_id == Household.id)
+        .where(Household.village_id.in_(ids), Household.archived_at.is_(None), Person.archived_at.is_(None))
+        .group_by(Household.village_id)
+    ).all()) if ids else {}
+    members: dict[int, list[CommitteeMember]] = {}
+    rows = session.exec(
+        select(Committee.village_id, CommitteeMember)
+        .join(CommitteeMember, CommitteeMember.committee_id == Committee.id)
+        .where(Committee.village_id.in_(ids), Committee.dissolved_on.is_(None), CommitteeMember.left_on.is_(None))
+    ).all() if ids else []
+    for village_id, member in rows:
+        members.setdefault(village_id, []).append(member)
+    return OfficialHome(
+        commune=commune,
+        province=province,
+        villages=[
+            VillageRow(
+                village=v,
+                households=households.get(v.id, 0),
+                people=people.get(v.id, 0),
+                members=len(members.get(v.id, [])),
+                head_name=next((m.full_name for m in members.get(v.id, []) if m.is_head), None),
+            )
+            for v in villages
+        ],
+    )
+
+
+def member_home(session: Session, user: User) -> MemberHome:
+    member = member_record(session, user)
+    village = session.get(Village, user.village_id) if user.village_id else None
+    if member is None:
+        return MemberHome(member=None, village=village, households=[])
+    people = (
+        select(func.count(Person.id))
+        .where(Person.household_id == Household.id, Person.archived_at.is_(None))
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(Household, people)
+        .join(Assignment, Assignment.household_id == Household.id)
+        .where(
+            Assignment.member_id == member.id,
+            Assignment.valid_to.is_(None),
+            Household.archived_at.is_(None),
+            household_scope(user),
+        )
+        .order_by(Household.hamlet_group, Household.code)
+    ).all()
+    return MemberHome(member=member, village=village, households=list(rows))
+
+
+@dataclass
+class AdminHome:
+    communes: list[tuple[Commune, int]]  # communes that have villages, with the count
+    users: int
+    catalogue_communes: int
+
+
+def admin_home(session: Session) -> AdminHome:
+    rows = session.exec(
+        select(Commune, func.count(Village.id))
+        .join(Village, Village.commune_id == Commune.id)
+        .group_by(Commune.id)
+        .order_by(Commune.name)
+    ).all()
+    return AdminHome(
+        communes=list(rows),
+        users=session.exec(select(func.count(User.id))).one(),
+        catalogue_communes=session.exec(select(func.count(Commune.id))).one(),
+    )

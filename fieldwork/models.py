@@ -1,0 +1,562 @@
+"""Every table and enum of Fieldwork.
+
+Conventions: money is integer VND; rates are integer basis points (2200 = 22 %); instants are timezone-aware UTC
+(:class:`UTCDateTime`) and shown in Asia/Ho_Chi_Minh; calendar facts (birth dates, card expiry, validity) are dates.
+Enums are stored as their string values in plain VARCHAR columns (no database enum types), so adding a value never
+needs a migration; SQLAlchemy refuses unknown values on write.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """An instant, always timezone-aware UTC in Python, whatever the database keeps."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+def _instant(nullable: bool = True, **kw: Any) -> Any:
+    return Field(default=None, sa_type=UTCDateTime(), nullable=nullable, **kw)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class StrEnum(str, enum.Enum):
+    def __str__(self) -> str:  # so templates and f-strings show the value
+        return self.value
+
+
+# --- enums -------------------------------------------------------------------------------------------------------
+
+
+class ProvinceKind(StrEnum):
+    TINH = "tinh"
+    THANH_PHO = "thanh_pho"
+
+
+class CommuneKind(StrEnum):
+    XA = "xa"
+    PHUONG = "phuong"
+    DAC_KHU = "dac_khu"
+
+
+class VillageKind(StrEnum):
+    THON = "thon"
+    XOM = "xom"
+    AP = "ap"
+    BAN = "ban"
+    TO_DAN_PHO = "to_dan_pho"
+    KHU_PHO = "khu_pho"
+    KHAC = "khac"
+
+
+class Organisation(StrEnum):
+    FRONT = "front"  # Mặt trận Tổ quốc
+    WOMEN = "women"  # Hội Phụ nữ
+    FARMERS = "farmers"  # Hội Nông dân
+    VETERANS = "veterans"  # Hội Cựu chiến binh
+    YOUTH = "youth"  # Đoàn Thanh niên
+    VILLAGE_HEAD = "village_head"  # Trưởng thôn
+    HEALTH_WORKER = "health_worker"  # Y tế thôn bản
+    COLLECTION_AGENT = "collection_agent"  # Nhân viên đại lý thu
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    OFFICIAL = "official"
+    MEMBER = "member"
+
+
+class Poverty(StrEnum):
+    NONE = "none"
+    POOR = "poor"  # hộ nghèo
+    NEAR_POOR = "near_poor"  # hộ cận nghèo
+    FARMING_AVERAGE = "farming_average"  # hộ nông lâm ngư nghiệp có mức sống trung bình
+    HARDSHIP = "hardship"  # hoàn cảnh khó khăn
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class Relation(StrEnum):
+    HEAD = "head"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    PARENT = "parent"
+    GRANDCHILD = "grandchild"
+    SIBLING = "sibling"
+    CHILD_IN_LAW = "child_in_law"
+    OTHER = "other"
+
+
+class BhytStatus(StrEnum):
+    NONE = "none"  # no valid card
+    HOUSEHOLD = "household"  # bought as BHYT hộ gia đình
+    OTHER_GROUP = "other_group"  # covered through another group (employee, child < 6, pensioner, poor, student...)
+
+
+class BhxhStatus(StrEnum):
+    NONE = "none"
+    VOLUNTARY = "voluntary"
+    COMPULSORY = "compulsory"
+    PENSIONER = "pensioner"
+
+
+class VisitOutcome(StrEnum):
+    AGREED = "agreed"
+    CONSIDERING = "considering"
+    REFUSED = "refused"
+    NOT_HOME = "not_home"
+    ALREADY_COVERED = "already_covered"
+    MOVED_AWAY = "moved_away"
+    DO_NOT_CONTACT = "do_not_contact"
+
+
+class RefusalReason(StrEnum):
+    CANNOT_AFFORD = "cannot_afford"
+    NO_TRUST = "no_trust"
+    HAS_OTHER_INSURANCE = "has_other_insurance"
+    AGE = "age"
+    FAMILY_AGAINST = "family_against"
+    OTHER = "other"
+
+
+class Channel(StrEnum):
+    HOME = "home"
+    PHONE = "phone"
+    MEETING = "meeting"
+
+
+class FollowUpKind(StrEnum):
+    REVISIT = "revisit"
+    NEEDS_SPONSOR = "needs_sponsor"
+    COMPLETE_ENROLMENT = "complete_enrolment"
+    RENEWAL = "renewal"
+
+
+class FollowUpStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Scheme(StrEnum):
+    BHXH_TN = "bhxh_tn"  # BHXH tự nguyện
+    BHYT_HGD = "bhyt_hgd"  # BHYT hộ gia đình
+
+
+class EnrolmentKind(StrEnum):
+    NEW = "new"
+    RENEWAL = "renewal"
+
+
+class PaymentMode(StrEnum):
+    """Mode codes as on the agents' D05-TS form."""
+
+    MONTHLY = "1"
+    QUARTERLY = "3"
+    HALF_YEARLY = "6"
+    YEARLY = "12"
+    FUTURE_YEARS = "VS"
+    MISSING_PERIOD = "TH"
+
+
+class DonorKind(StrEnum):
+    PERSON = "person"
+    OFFICIAL = "official"
+    BUSINESS = "business"
+    BANK = "bank"
+    MASS_ORGANISATION = "mass_organisation"
+    OTHER_ORGANISATION = "other_organisation"
+
+
+class SponsorshipStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    PAID = "paid"
+    HANDED_OVER = "handed_over"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class Indicator(StrEnum):
+    NEW_BHXH_TN = "new_bhxh_tn"
+    NEW_BHYT_HGD = "new_bhyt_hgd"
+    RENEWALS = "renewals"
+    BHYT_COVERAGE = "bhyt_coverage"  # value in basis points of the population
+    SPONSORED = "sponsored"
+
+
+class PeriodKind(StrEnum):
+    YEAR = "year"
+    QUARTER = "quarter"
+    CAMPAIGN = "campaign"
+
+
+# --- administrative units ----------------------------------------------------------------------------------------
+
+
+class Province(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=2, unique=True)
+    name: str = Field(max_length=120)
+    kind: ProvinceKind = Field(sa_type=enum_type(ProvinceKind))
+    valid_from: date = Field(default=date(2025, 7, 1))
+    valid_to: Optional[date] = None
+
+
+class Commune(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    province_id: int = Field(foreign_key="province.id", index=True)
+    code: str = Field(max_length=5, unique=True)
+    name: str = Field(max_length=120)
+    kind: CommuneKind = Field(sa_type=enum_type(CommuneKind))
+    valid_from: date = Field(default=date(2025, 7, 1))
+    valid_to: Optional[date] = None
+
+
+class Village(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("commune_id", "code"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=120)
+    kind: VillageKind = Field(default=VillageKind.THON, sa_type=enum_type(VillageKind))
+    valid_from: date = Field(default=date(2025, 7, 1))
+    valid_to: Optional[date] = None
+    created_at: datetime = _created()
+
+
+# --- people who use the app --------------------------------------------------------------------------------------
+
+
+class User(UserMixin, SQLModel, table=True):
+    __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=15, unique=True)
+    display_name: str = Field(max_length=120)
+    role: Role = Field(sa_type=enum_type(Role))
+    # Scope: an official's commune; a member's village (and commune). An admin has neither.
+    commune_id: Optional[int] = Field(default=None, foreign_key="commune.id", index=True)
+    village_id: Optional[int] = Field(default=None, foreign_key="village.id", index=True)
+    active: bool = True
+    password_hash: str = Field(max_length=255)
+    # Part of the login cookie: bumping it (at logout, password change) invalidates every copy of the cookie.
+    session_version: int = 1
+    locale: Optional[str] = Field(default=None, max_length=5)
+    created_at: datetime = _created()
+    last_login_at: Optional[datetime] = _instant()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return bool(self.active)
+
+    def get_id(self) -> str:  # Flask-Login
+        return f"{self.id}:{self.session_version}"
+
+
+# --- committees --------------------------------------------------------------------------------------------------
+
+
+class Committee(SQLModel, table=True):
+    __table_args__ = (
+        # One committee per village at a time.
+        sa.Index(
+            "uq_committee_village_current",
+            "village_id",
+            unique=True,
+            sqlite_where=sa.text("dissolved_on IS NULL"),
+            postgresql_where=sa.text("dissolved_on IS NULL"),
+        ),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    established_on: date
+    dissolved_on: Optional[date] = None
+    decision_ref: Optional[str] = Field(default=None, max_length=80)  # số quyết định thành lập
+    notes: Optional[str] = None
+
+
+class CommitteeMember(SQLModel, table=True):
+    __tablename__ = "committee_member"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    full_name: str = Field(max_length=120)
+    phone: Optional[str] = Field(default=None, max_length=15)
+    organisation: Organisation = Field(sa_type=enum_type(Organisation))
+    title: Optional[str] = Field(default=None, max_length=120)  # chức danh, e.g. "Trưởng ban công tác Mặt trận"
+    is_head: bool = False
+    joined_on: date
+    left_on: Optional[date] = None
+    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id", unique=True)
+
+
+# --- households and people ---------------------------------------------------------------------------------------
+
+
+class Household(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("village_id", "code"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    code: str = Field(max_length=32)
+    head_name: str = Field(max_length=120)
+    address: Optional[str] = Field(default=None, max_length=255)
+    hamlet_group: Optional[str] = Field(default=None, max_length=60)  # tổ / xóm / cụm within the village
+    phone: Optional[str] = Field(default=None, max_length=15)
+    poverty: Poverty = Field(default=Poverty.NONE, sa_type=enum_type(Poverty))
+    notes: Optional[str] = None
+    archived_at: Optional[datetime] = _instant()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Person(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    full_name: str = Field(max_length=120)
+    birth_date: Optional[date] = None
+    birth_year: int  # always set; equals birth_date.year when the date is known
+    sex: Sex = Field(sa_type=enum_type(Sex))
+    relation: Relation = Field(default=Relation.OTHER, sa_type=enum_type(Relation))
+    cccd: Optional[str] = Field(default=None, max_length=12, unique=True)
+    bhxh_code: Optional[str] = Field(default=None, max_length=10, unique=True)
+    ethnicity: str = Field(default="Kinh", max_length=40)
+    occupation: Optional[str] = Field(default=None, max_length=120)
+    bhyt_status: BhytStatus = Field(default=BhytStatus.NONE, sa_type=enum_type(BhytStatus))
+    bhyt_card_expiry: Optional[date] = None
+    bhxh_status: BhxhStatus = Field(default=BhxhStatus.NONE, sa_type=enum_type(BhxhStatus))
+    bhxh_paid_until: Optional[date] = None
+    consent_at: Optional[datetime] = _instant()
+    consent_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    consent_note: Optional[str] = Field(default=None, max_length=255)
+    archived_at: Optional[datetime] = _instant()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+# --- field work --------------------------------------------------------------------------------------------------
+
+
+class Assignment(SQLModel, table=True):
+    __table_args__ = (
+        # Exactly one responsible member per household at a time.
+        sa.Index(
+            "uq_assignment_household_current",
+            "household_id",
+            unique=True,
+            sqlite_where=sa.text("valid_to IS NULL"),
+            postgresql_where=sa.text("valid_to IS NULL"),
+        ),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    member_id: int = Field(foreign_key="committee_member.id", index=True)
+    valid_from: date
+    valid_to: Optional[date] = None
+    assigned_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = _created()
+
+
+class Visit(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    uuid: str = Field(max_length=36, unique=True)  # generated by the phone: a replayed visit is recognised
+    household_id: int = Field(foreign_key="household.id", index=True)
+    member_id: int = Field(foreign_key="committee_member.id", index=True)
+    visited_at: datetime = Field(sa_type=UTCDateTime(), nullable=False, index=True)
+    outcome: VisitOutcome = Field(sa_type=enum_type(VisitOutcome))
+    reason: Optional[RefusalReason] = Field(default=None, sa_type=enum_type(RefusalReason))
+    scheme: Optional[Scheme] = Field(default=None, sa_type=enum_type(Scheme))
+    channel: Channel = Field(default=Channel.HOME, sa_type=enum_type(Channel))
+    met_person: Optional[str] = Field(default=None, max_length=120)
+    notes: Optional[str] = None
+    next_date: Optional[date] = None
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "follow_up"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
+    member_id: Optional[int] = Field(default=None, foreign_key="committee_member.id", index=True)
+    visit_id: Optional[int] = Field(default=None, foreign_key="visit.id", index=True)
+    kind: FollowUpKind = Field(sa_type=enum_type(FollowUpKind))
+    status: FollowUpStatus = Field(default=FollowUpStatus.OPEN, sa_type=enum_type(FollowUpStatus))
+    due_on: date = Field(index=True)
+    note: Optional[str] = Field(default=None, max_length=255)
+    created_at: datetime = _created()
+    closed_at: Optional[datetime] = _instant()
+
+
+class Donor(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    name: str = Field(max_length=200)
+    kind: DonorKind = Field(sa_type=enum_type(DonorKind))
+    contact_name: Optional[str] = Field(default=None, max_length=120)
+    phone: Optional[str] = Field(default=None, max_length=15)
+    address: Optional[str] = Field(default=None, max_length=255)
+    email: Optional[str] = Field(default=None, max_length=200)
+    consent_public: bool = False  # may be named publicly (reports, ceremonies)
+    notes: Optional[str] = None
+    created_at: datetime = _created()
+
+
+class Sponsorship(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    donor_id: int = Field(foreign_key="donor.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    scheme: Scheme = Field(sa_type=enum_type(Scheme))
+    months: int
+    from_month: date  # first day of the first month covered
+    amount: int  # VND the donor pays
+    status: SponsorshipStatus = Field(default=SponsorshipStatus.PROPOSED, sa_type=enum_type(SponsorshipStatus))
+    proposed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    approved_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    approved_at: Optional[datetime] = _instant()
+    paid_on: Optional[date] = None
+    handed_over_on: Optional[date] = None
+    handover_event: Optional[str] = Field(default=None, max_length=255)
+    notes: Optional[str] = None
+    created_at: datetime = _created()
+
+
+class Enrolment(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    scheme: Scheme = Field(sa_type=enum_type(Scheme))
+    kind: EnrolmentKind = Field(default=EnrolmentKind.NEW, sa_type=enum_type(EnrolmentKind))
+    chosen_income: Optional[int] = None  # BHXH tự nguyện: monthly income the contribution is based on
+    payment_mode: Optional[PaymentMode] = Field(default=None, sa_type=enum_type(PaymentMode))
+    months: int
+    from_month: date  # first day of the first month paid
+    valid_until: date = Field(index=True)  # paid-until (BHXH) or card valid until (BHYT)
+    bhyt_rank: Optional[int] = None  # 1 = first member of the household, ...
+    amount_total: int
+    amount_person: int
+    amount_state: int = 0
+    amount_local: int = 0
+    amount_other: int = 0
+    member_id: Optional[int] = Field(default=None, foreign_key="committee_member.id", index=True)
+    visit_id: Optional[int] = Field(default=None, foreign_key="visit.id")
+    sponsorship_id: Optional[int] = Field(default=None, foreign_key="sponsorship.id")
+    receipt_no: Optional[str] = Field(default=None, max_length=40)
+    receipt_date: Optional[date] = None
+    recorded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = _created()
+
+
+class Target(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    village_id: Optional[int] = Field(default=None, foreign_key="village.id", index=True)
+    member_id: Optional[int] = Field(default=None, foreign_key="committee_member.id", index=True)
+    parent_id: Optional[int] = Field(default=None, foreign_key="target.id", index=True)
+    indicator: Indicator = Field(sa_type=enum_type(Indicator))
+    period_kind: PeriodKind = Field(sa_type=enum_type(PeriodKind))
+    label: Optional[str] = Field(default=None, max_length=120)  # e.g. "Cao điểm tháng 11/2026"
+    period_start: date
+    period_end: date
+    deadline: date
+    value: int  # a count, or basis points for a rate
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = _created()
+
+
+# --- policy and audit --------------------------------------------------------------------------------------------
+
+
+class PolicyParameter(SQLModel, table=True):
+    """A legal figure in force from a date: base salary, poverty line, rates, support shares, provincial top-ups."""
+
+    __tablename__ = "policy_parameter"
+    __table_args__ = (sa.UniqueConstraint("key", "province_code", "valid_from"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=60, index=True)
+    value: int  # VND, basis points or a count, as `unit` says
+    unit: str = Field(max_length=10)  # "vnd", "bp", "months", "count"
+    province_code: Optional[str] = Field(default=None, max_length=2)  # provincial top-ups only
+    valid_from: date
+    valid_to: Optional[date] = None
+    legal_source: str = Field(max_length=255)
+    note: Optional[str] = None
+    updated_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    updated_at: datetime = _created()
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_entity", "entity", "entity_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _created()
+    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id", index=True)
+    action: str = Field(max_length=40)  # "create", "update", "archive", "login", ...
+    entity: str = Field(max_length=40)
+    entity_id: Optional[int] = None
+    before: Optional[dict] = Field(default=None, sa_type=sa.JSON)
+    after: Optional[dict] = Field(default=None, sa_type=sa.JSON)
+    ip: Optional[str] = Field(default=None, max_length=45)

@@ -1,0 +1,110 @@
+"""Roles and scope: the one place that decides what a user may see.
+
+Every view loads objects through a ``get_<thing>_for_user()`` helper here; an object outside the user's scope answers
+404, exactly as one that does not exist, so scope leaks nothing about other villages or communes.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import false, true
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, select
+
+from .models import Commune, CommitteeMember, Household, Role, User, Village
+
+F = TypeVar("F", bound=Callable)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Signed in and holding one of ``roles``; otherwise 403 (a member asking for an official's page)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+# --- scope as SQL conditions ---------------------------------------------------------------------------------------
+
+
+def village_scope(user: User) -> ColumnElement[bool]:
+    """Condition on ``Village`` rows the user may see."""
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.OFFICIAL and user.commune_id is not None:
+        return Village.commune_id == user.commune_id
+    if user.role == Role.MEMBER and user.village_id is not None:
+        return Village.id == user.village_id
+    return false()
+
+
+def household_scope(user: User) -> ColumnElement[bool]:
+    """Condition on ``Household`` rows the user may see (joins nothing: members are scoped by village id)."""
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.OFFICIAL and user.commune_id is not None:
+        return Household.village_id.in_(select(Village.id).where(Village.commune_id == user.commune_id))
+    if user.role == Role.MEMBER and user.village_id is not None:
+        return Household.village_id == user.village_id
+    return false()
+
+
+def commune_scope(user: User) -> ColumnElement[bool]:
+    if user.role == Role.ADMIN:
+        return true()
+    if user.commune_id is not None:
+        return Commune.id == user.commune_id
+    return false()
+
+
+# --- load-and-authorize helpers ----------------------------------------------------------------------------------
+
+
+def get_household_for_user(session: Session, user: User, household_id: int) -> Household:
+    household = session.exec(
+        select(Household).where(Household.id == household_id, household_scope(user))
+    ).first()
+    if household is None:
+        abort(404)
+    return household
+
+
+def get_village_for_user(session: Session, user: User, village_id: int) -> Village:
+    village = session.exec(select(Village).where(Village.id == village_id, village_scope(user))).first()
+    if village is None:
+        abort(404)
+    return village
+
+
+def member_record(session: Session, user: User) -> CommitteeMember | None:
+    """The committee-member row behind a member's login, if any."""
+    return session.exec(select(CommitteeMember).where(CommitteeMember.user_id == user.id)).first()
+
+
+# --- redirects ---------------------------------------------------------------------------------------------------
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only paths inside this app: no scheme, no host, no protocol-relative ``//`` or backslash tricks."""
+    if not target:
+        return default
+    target = target.strip()
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
