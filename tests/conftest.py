@@ -50,6 +50,21 @@ KEEP_TABLES = {"province", "commune", "alembic_version"}
 PG_ENV = "FIELDWORK_TEST_DATABASE_URL"
 
 
+def pytest_sessionstart(session) -> None:
+    """Compile the catalogues when the .po is newer than the .mo, so a bare `pytest` sees the English texts."""
+    from babel.messages.frontend import CompileCatalog
+    from fieldwork import PROJECT_ROOT
+
+    po = PROJECT_ROOT / "fieldwork/translations/en/LC_MESSAGES/messages.po"
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        cmd = CompileCatalog()
+        cmd.initialize_options()
+        cmd.directory = str(PROJECT_ROOT / "fieldwork/translations")
+        cmd.finalize_options()
+        cmd.run()
+
+
 def backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
 
