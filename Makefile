@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 FLASK  := $(BIN)/flask --app app
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test system-deps translations db demo bench clean
+.PHONY: run test install install-test system-deps translations messages db demo bench clean
 
 run: install translations db demo
 	@$(FLASK) demo logins
@@ -69,3 +69,8 @@ translations: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# After adding or changing strings in _(): refresh the English catalogue, then translate the new entries.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o /tmp/fieldwork-messages.pot .
+	$(BIN)/pybabel update -i /tmp/fieldwork-messages.pot -d fieldwork/translations --no-fuzzy-matching --ignore-obsolete

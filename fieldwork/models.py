@@ -364,14 +364,18 @@ class Household(SQLModel, table=True):
     poverty: Poverty = Field(default=Poverty.NONE, sa_type=enum_type(Poverty))
     notes: Optional[str] = None
     archived_at: Optional[datetime] = _instant()
+    merged_into_id: Optional[int] = Field(default=None, foreign_key="household.id")
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
 
 class Person(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_person_name_key_birth_year", "name_key", "birth_year"),)
+
     id: Optional[int] = Field(default=None, primary_key=True)
     household_id: int = Field(foreign_key="household.id", index=True)
     full_name: str = Field(max_length=120)
+    name_key: str = Field(default="", max_length=120)  # fold(full_name): for duplicate checks
     birth_date: Optional[date] = None
     birth_year: int  # always set; equals birth_date.year when the date is known
     sex: Sex = Field(sa_type=enum_type(Sex))
@@ -388,8 +392,61 @@ class Person(SQLModel, table=True):
     consent_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     consent_note: Optional[str] = Field(default=None, max_length=255)
     archived_at: Optional[datetime] = _instant()
+    merged_into_id: Optional[int] = Field(default=None, foreign_key="person.id")
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class SearchEntry(SQLModel, table=True):
+    """One searchable record (a household or a person) with its folded text and its scope.
+
+    ``doc`` holds the folded words (names, codes, phone, CCCD, BHXH code) followed by scope tokens ``v<village id>``
+    and ``c<commune id>``, so one full-text lookup both matches and scopes. SQLite indexes it with an FTS5 table
+    (``search_fts``, external content), PostgreSQL with a GIN index on ``to_tsvector('simple', doc)``; both are
+    created by the migration, not by the metadata.
+    """
+
+    __tablename__ = "search_entry"
+    __table_args__ = (sa.UniqueConstraint("entity", "entity_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=10)  # "household" | "person"
+    entity_id: int
+    household_id: int = Field(foreign_key="household.id", index=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    doc: str
+
+
+class DuplicateDismissal(SQLModel, table=True):
+    """An official's word that two person records that look alike are different people."""
+
+    __tablename__ = "duplicate_dismissal"
+    __table_args__ = (sa.UniqueConstraint("person_id", "other_person_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    other_person_id: int = Field(foreign_key="person.id", index=True)
+    dismissed_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    dismissed_at: datetime = _created()
+
+
+class ImportBatch(SQLModel, table=True):
+    """An uploaded household list: previewed, then confirmed (all rows) or abandoned (none)."""
+
+    __tablename__ = "import_batch"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    filename: str = Field(max_length=255)
+    sha256: str = Field(max_length=64)
+    rows: int = 0
+    households_created: int = 0
+    households_updated: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    uploaded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = _created()
+    confirmed_at: Optional[datetime] = _instant()
 
 
 # --- field work --------------------------------------------------------------------------------------------------

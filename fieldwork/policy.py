@@ -107,3 +107,14 @@ def parameter(session: Session, key: str, on: date, province_code: Optional[str]
     if row is None:
         raise MissingParameter(f"{key} on {on.isoformat()}")
     return row.value
+
+
+def retirement_age_months(sex, year: int) -> int:
+    """Normal retirement age in months for someone reaching it in ``year`` (Labour Code 2019, Decree 135/2020):
+    men 60y3m in 2021 rising 3 months a year to 62 (2028); women 55y4m in 2021 rising 4 months a year to 60 (2035)."""
+    from .models import Sex
+
+    steps = max(0, year - 2020)
+    if sex == Sex.MALE:
+        return min(60 * 12 + 3 * steps, 62 * 12)
+    return min(55 * 12 + 4 * steps, 60 * 12)

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import fieldwork.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from fieldwork.migrate import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,6 +25,7 @@ def run_migrations(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=render_item,
+        include_object=include_object,
         compare_type=True,
     )
     with context.begin_transaction():

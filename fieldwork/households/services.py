@@ -1,32 +1,448 @@
-"""Household records: what a household page shows. Services flush, never commit."""
+"""Household and person records: create, correct, archive, move, consent, duplicates, merge.
+
+Services flush, never commit; the request (or the import) commits once. Every change is audited and keeps the search
+index in step. Nothing is hard-deleted: archiving sets ``archived_at``; merging archives the merged-away record and
+points it at the one kept.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Optional
 
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from ..models import Assignment, CommitteeMember, Enrolment, Household, Person, Village, Visit
+from ..audit import record, snapshot
+from ..models import (
+    Assignment,
+    BhxhStatus,
+    BhytStatus,
+    CommitteeMember,
+    DuplicateDismissal,
+    Enrolment,
+    FollowUp,
+    Household,
+    Person,
+    Poverty,
+    Relation,
+    Sex,
+    Sponsorship,
+    User,
+    Village,
+    Visit,
+    utcnow,
+)
+from ..policy import retirement_age_months
+from ..text import fold, nfc, normalise_phone
+from . import rules, search
+
+
+class RegistryError(ValueError):
+    """A change refused for a reason the user can fix; ``field`` names the form field to show it on."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+HOUSEHOLD_FIELDS = ("code", "head_name", "address", "hamlet_group", "phone", "poverty", "notes")
+PERSON_FIELDS = (
+    "full_name", "birth_date", "birth_year", "sex", "relation", "cccd", "bhxh_code", "ethnicity", "occupation",
+    "bhyt_status", "bhyt_card_expiry", "bhxh_status", "bhxh_paid_until",
+)
+
+
+# --- households --------------------------------------------------------------------------------------------------
+
+
+def _clean_household(values: dict[str, Any]) -> dict[str, Any]:
+    clean = dict(values)
+    for key in ("code", "head_name", "address", "hamlet_group", "notes"):
+        if key in clean:
+            clean[key] = nfc(clean[key]) or None
+    if "phone" in clean:
+        if (message := rules.phone_error(clean["phone"])):
+            raise RegistryError(message, "phone")
+        clean["phone"] = normalise_phone(clean["phone"]) or None
+    if "head_name" in clean and (message := rules.name_error(clean["head_name"])):
+        raise RegistryError(message, "head_name")
+    if "code" in clean and not clean["code"]:
+        raise RegistryError(str(_l("Hãy nhập mã hộ (ví dụ T01-0001); mã hộ không được trùng trong thôn.")), "code")
+    if "poverty" in clean and clean["poverty"] is not None:
+        clean["poverty"] = Poverty(clean["poverty"])
+    return clean
+
+
+def _check_code_free(session: Session, village_id: int, code: str, household_id: Optional[int] = None) -> None:
+    clash = session.exec(
+        select(Household.id).where(Household.village_id == village_id, Household.code == code,
+                                   Household.id != (household_id or 0))
+    ).first()
+    if clash is not None:
+        raise RegistryError(str(_l("Mã hộ %(code)s đã có trong thôn này; hãy dùng mã khác.", code=code)), "code")
+
+
+def create_household(session: Session, village: Village, *, actor: Optional[User], **values: Any) -> Household:
+    clean = _clean_household({k: v for k, v in values.items() if k in HOUSEHOLD_FIELDS})
+    _check_code_free(session, village.id, clean["code"])
+    household = Household(village_id=village.id, **clean)
+    session.add(household)
+    session.flush()
+    record(session, actor, "create", household, after=snapshot(household))
+    search.index_household(session, household)
+    return household
+
+
+def update_household(session: Session, household: Household, *, actor: Optional[User], **values: Any) -> Household:
+    clean = _clean_household({k: v for k, v in values.items() if k in HOUSEHOLD_FIELDS})
+    if "code" in clean:
+        _check_code_free(session, household.village_id, clean["code"], household.id)
+    before = snapshot(household)
+    for key, value in clean.items():
+        setattr(household, key, value)
+    household.updated_at = utcnow()
+    session.add(household)
+    session.flush()
+    record(session, actor, "update", household, before=before, after=snapshot(household))
+    search.index_household(session, household, with_people="code" in clean)
+    return household
+
+
+def archive_household(session: Session, household: Household, *, actor: Optional[User]) -> None:
+    """Archive the household and its people; its open assignment ends today. Visits and enrolments stay."""
+    before = snapshot(household)
+    now = utcnow()
+    household.archived_at = now
+    session.add(household)
+    session.exec(
+        update(Assignment).where(Assignment.household_id == household.id, Assignment.valid_to.is_(None))
+        .values(valid_to=date.today())
+    )
+    session.flush()
+    record(session, actor, "archive", household, before=before, after=snapshot(household))
+    search.unindex_household(session, household)
+
+
+def restore_household(session: Session, household: Household, *, actor: Optional[User]) -> None:
+    before = snapshot(household)
+    household.archived_at = None
+    session.add(household)
+    session.flush()
+    record(session, actor, "restore", household, before=before, after=snapshot(household))
+    search.index_household(session, household, with_people=True)
+
+
+def move_household(session: Session, household: Household, village: Village, *, actor: Optional[User]) -> None:
+    """Move to another village of the same commune: the responsible member belongs to the old village, so the
+    assignment ends and the household waits for a member of the new one."""
+    if village.id == household.village_id:
+        return
+    _check_code_free(session, village.id, household.code)
+    before = snapshot(household)
+    household.village_id = village.id
+    household.updated_at = utcnow()
+    session.add(household)
+    session.exec(
+        update(Assignment).where(Assignment.household_id == household.id, Assignment.valid_to.is_(None))
+        .values(valid_to=date.today())
+    )
+    session.flush()
+    record(session, actor, "move", household, before=before, after=snapshot(household))
+    search.index_household(session, household, with_people=True)
+
+
+# --- people ------------------------------------------------------------------------------------------------------
+
+
+def _clean_person(values: dict[str, Any], today: date) -> dict[str, Any]:
+    clean = dict(values)
+    for key in ("full_name", "ethnicity", "occupation"):
+        if key in clean:
+            clean[key] = nfc(clean[key]) or None
+    if "full_name" in clean:
+        if (message := rules.name_error(clean["full_name"])):
+            raise RegistryError(message, "full_name")
+        clean["name_key"] = fold(clean["full_name"])
+    for key, check in (("cccd", rules.cccd_error), ("bhxh_code", rules.bhxh_code_error)):
+        if key in clean:
+            clean[key] = rules.normalise_digits(clean[key])
+            if (message := check(clean[key])):
+                raise RegistryError(message, key)
+    if "birth_date" in clean or "birth_year" in clean:
+        birth_date, birth_year = clean.get("birth_date"), clean.get("birth_year")
+        if (message := rules.birth_error(birth_date, birth_year, today)):
+            raise RegistryError(message, "birth_date")
+        clean["birth_year"] = birth_date.year if birth_date else birth_year
+    if clean.get("ethnicity") is None and "ethnicity" in clean:
+        clean["ethnicity"] = "Kinh"
+    for key, enum in (("sex", Sex), ("relation", Relation), ("bhyt_status", BhytStatus), ("bhxh_status", BhxhStatus)):
+        if clean.get(key) is not None:
+            clean[key] = enum(clean[key])
+    return clean
+
+
+def _check_identifiers_free(session: Session, clean: dict[str, Any], person_id: Optional[int] = None) -> None:
+    """CCCD and BHXH codes are one person's: a clash blocks the change (it is a duplicate, or a typing error)."""
+    for key, label in (("cccd", _l("Số CCCD")), ("bhxh_code", _l("Mã số BHXH"))):
+        value = clean.get(key)
+        if not value:
+            continue
+        other = session.exec(
+            select(Person).where(getattr(Person, key) == value, Person.id != (person_id or 0))
+        ).first()
+        if other is not None:
+            raise RegistryError(
+                str(_l("%(label)s %(value)s đã thuộc về %(name)s (hộ khác hoặc cùng hộ). Hãy kiểm tra lại số, "
+                       "hoặc gộp hai hồ sơ nếu là cùng một người.", label=label, value=value, name=other.full_name)),
+                key,
+            )
+
+
+def create_person(session: Session, household: Household, *, actor: Optional[User], today: date,
+                  **values: Any) -> Person:
+    clean = _clean_person({k: v for k, v in values.items() if k in PERSON_FIELDS}, today)
+    _check_identifiers_free(session, clean)
+    person = Person(household_id=household.id, **clean)
+    session.add(person)
+    session.flush()
+    record(session, actor, "create", person, after=snapshot(person))
+    search.index_person(session, person, household)
+    return person
+
+
+def update_person(session: Session, person: Person, *, actor: Optional[User], today: date,
+                  **values: Any) -> Person:
+    clean = _clean_person({k: v for k, v in values.items() if k in PERSON_FIELDS}, today)
+    _check_identifiers_free(session, clean, person.id)
+    before = snapshot(person)
+    for key, value in clean.items():
+        setattr(person, key, value)
+    person.updated_at = utcnow()
+    session.add(person)
+    session.flush()
+    after = snapshot(person)
+    if after != before:
+        record(session, actor, "update", person, before=before, after=after)
+    search.index_person(session, person, session.get(Household, person.household_id))
+    return person
+
+
+def archive_person(session: Session, person: Person, *, actor: Optional[User]) -> None:
+    before = snapshot(person)
+    person.archived_at = utcnow()
+    session.add(person)
+    session.flush()
+    record(session, actor, "archive", person, before=before, after=snapshot(person))
+    search.index_person(session, person, session.get(Household, person.household_id))
+
+
+def record_consent(session: Session, person: Person, *, actor: User, note: Optional[str] = None) -> None:
+    before = snapshot(person, ["consent_at", "consent_by_id", "consent_note"])
+    person.consent_at = utcnow()
+    person.consent_by_id = actor.id
+    person.consent_note = nfc(note) or None
+    session.add(person)
+    session.flush()
+    record(session, actor, "consent", person, before=before,
+           after=snapshot(person, ["consent_at", "consent_by_id", "consent_note"]))
+
+
+# --- duplicates --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DuplicateHit:
+    person: Person
+    household: Household
+    blocking: bool  # same CCCD or BHXH code: must be fixed or merged
+    reason: str
+
+
+def find_duplicates(session: Session, *, commune_id: int, village_id: int, full_name: str,
+                    birth_year: Optional[int], cccd: Optional[str] = None, bhxh_code: Optional[str] = None,
+                    exclude_person_id: Optional[int] = None) -> list[DuplicateHit]:
+    """Likely duplicates in the commune: same CCCD or BHXH code (blocking), or same folded name and birth year in
+    the same village (a warning), leaving out pairs an official has dismissed."""
+    hits: list[DuplicateHit] = []
+    conditions = []
+    if cccd:
+        conditions.append(Person.cccd == cccd)
+    if bhxh_code:
+        conditions.append(Person.bhxh_code == bhxh_code)
+    if conditions:
+        rows = session.exec(
+            select(Person, Household).join(Household, Household.id == Person.household_id)
+            .join(Village, Village.id == Household.village_id)
+            .where(or_(*conditions), Village.commune_id == commune_id, Person.id != (exclude_person_id or 0))
+        ).all()
+        for person, household in rows:
+            same = _l("cùng số CCCD") if cccd and person.cccd == cccd else _l("cùng mã số BHXH")
+            hits.append(DuplicateHit(person, household, True, str(same)))
+    if birth_year:
+        dismissed = set()
+        if exclude_person_id:
+            dismissed = set(session.exec(
+                select(DuplicateDismissal.other_person_id).where(DuplicateDismissal.person_id == exclude_person_id)
+            ).all()) | set(session.exec(
+                select(DuplicateDismissal.person_id).where(DuplicateDismissal.other_person_id == exclude_person_id)
+            ).all())
+        rows = session.exec(
+            select(Person, Household).join(Household, Household.id == Person.household_id)
+            .where(Person.name_key == fold(full_name), Person.birth_year == birth_year,
+                   Household.village_id == village_id, Person.archived_at.is_(None),
+                   Person.id != (exclude_person_id or 0))
+        ).all()
+        seen = {h.person.id for h in hits}
+        for person, household in rows:
+            if person.id not in seen and person.id not in dismissed:
+                hits.append(DuplicateHit(person, household, False, str(_l("cùng họ tên và năm sinh"))))
+    return hits
+
+
+def dismiss_duplicate(session: Session, person: Person, other: Person, *, actor: User) -> None:
+    a, b = sorted((person.id, other.id))
+    exists = session.exec(
+        select(DuplicateDismissal).where(DuplicateDismissal.person_id == a, DuplicateDismissal.other_person_id == b)
+    ).first()
+    if exists is None:
+        dismissal = DuplicateDismissal(person_id=a, other_person_id=b, dismissed_by_id=actor.id)
+        session.add(dismissal)
+        session.flush()
+        record(session, actor, "dismiss_duplicate", dismissal, after={"person_id": a, "other_person_id": b})
+
+
+# --- merging -----------------------------------------------------------------------------------------------------
+
+
+def merge_people(session: Session, keep: Person, drop: Person, *, actor: User) -> Person:
+    """Keep one record: every visit-, enrolment-, sponsorship- and follow-up link of ``drop`` moves to ``keep``;
+    identifiers and facts ``keep`` lacks are taken from ``drop``; ``drop`` is archived and points at ``keep``."""
+    if keep.id == drop.id:
+        raise RegistryError(str(_l("Hãy chọn hai hồ sơ khác nhau để gộp.")))
+    before_keep, before_drop = snapshot(keep), snapshot(drop)
+    for model in (Enrolment, Sponsorship, FollowUp):
+        session.exec(update(model).where(model.person_id == drop.id).values(person_id=keep.id))
+    taken = {}
+    for key in ("cccd", "bhxh_code", "birth_date", "occupation", "bhyt_card_expiry", "bhxh_paid_until",
+                "consent_at", "consent_by_id", "consent_note"):
+        if getattr(keep, key) is None and getattr(drop, key) is not None:
+            taken[key] = getattr(drop, key)
+    # Identifiers are unique: free them on the record that goes before giving them to the one kept.
+    drop.cccd = drop.bhxh_code = None
+    drop.archived_at = utcnow()
+    drop.merged_into_id = keep.id
+    session.add(drop)
+    session.flush()
+    for key, value in taken.items():
+        setattr(keep, key, value)
+    keep.updated_at = utcnow()
+    session.add(keep)
+    session.flush()
+    record(session, actor, "merge", keep, before={"kept": before_keep, "merged": before_drop},
+           after=snapshot(keep))
+    search.index_person(session, drop, session.get(Household, drop.household_id))
+    search.index_person(session, keep, session.get(Household, keep.household_id))
+    return keep
+
+
+def merge_households(session: Session, keep: Household, drop: Household, *, actor: User) -> Household:
+    """Move ``drop``'s people, visits and follow-ups to ``keep`` and archive ``drop`` pointing at ``keep``."""
+    if keep.id == drop.id:
+        raise RegistryError(str(_l("Hãy chọn hai hộ khác nhau để gộp.")))
+    before = {"kept": snapshot(keep), "merged": snapshot(drop)}
+    for model in (Person, Visit, FollowUp):
+        session.exec(update(model).where(model.household_id == drop.id).values(household_id=keep.id))
+    session.exec(
+        update(Assignment).where(Assignment.household_id == drop.id, Assignment.valid_to.is_(None))
+        .values(valid_to=date.today())
+    )
+    drop.archived_at = utcnow()
+    drop.merged_into_id = keep.id
+    session.add(drop)
+    session.flush()
+    record(session, actor, "merge", keep, before=before, after=snapshot(keep))
+    search.unindex_household(session, drop)
+    search.index_household(session, keep, with_people=True)
+    return keep
+
+
+# --- coverage at a glance ----------------------------------------------------------------------------------------
+
+WORKING_AGE_FROM = 15
+
+
+@dataclass
+class Coverage:
+    age: int
+    bhyt_valid: bool
+    bhyt_until: Optional[date]
+    bhxh: BhxhStatus
+    prospect_bhyt: bool  # no valid health-insurance card and not covered through another group
+    prospect_bhxh: bool  # of working age, in no social insurance
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_prospect(self) -> bool:
+        return self.prospect_bhyt or self.prospect_bhxh
+
+
+def age_on(person: Person, today: date) -> int:
+    if person.birth_date:
+        b = person.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+    return today.year - person.birth_year
+
+
+def coverage(person: Person, today: date) -> Coverage:
+    age = age_on(person, today)
+    if person.bhyt_status == BhytStatus.OTHER_GROUP:
+        bhyt_valid = person.bhyt_card_expiry is None or person.bhyt_card_expiry >= today
+    elif person.bhyt_status == BhytStatus.HOUSEHOLD:
+        bhyt_valid = person.bhyt_card_expiry is not None and person.bhyt_card_expiry >= today
+    else:
+        bhyt_valid = False
+    # Children under 6 are covered by the state whatever the record says.
+    prospect_bhyt = not bhyt_valid and age >= 6
+    retirement_years = retirement_age_months(person.sex, today.year) / 12
+    working_age = WORKING_AGE_FROM <= age < retirement_years
+    bhxh_active = person.bhxh_status in (BhxhStatus.COMPULSORY, BhxhStatus.PENSIONER) or (
+        person.bhxh_status == BhxhStatus.VOLUNTARY
+        and (person.bhxh_paid_until is None or person.bhxh_paid_until >= today)
+    )
+    return Coverage(
+        age=age,
+        bhyt_valid=bhyt_valid,
+        bhyt_until=person.bhyt_card_expiry,
+        bhxh=person.bhxh_status,
+        prospect_bhyt=prospect_bhyt,
+        prospect_bhxh=working_age and not bhxh_active,
+    )
+
+
+# --- what the household page shows -------------------------------------------------------------------------------
 
 
 @dataclass
 class HouseholdPage:
     household: Household
     village: Village
-    people: list[Person]
+    people: list[tuple[Person, Coverage]]
     responsible: Optional[CommitteeMember]
     visits: list[tuple[Visit, CommitteeMember]]
     enrolments: list[tuple[Enrolment, Person]]
 
 
-def household_page(session: Session, household: Household) -> HouseholdPage:
+def household_page(session: Session, household: Household, today: date) -> HouseholdPage:
     """Everything the household page shows; ``household`` has already been loaded through the user's scope."""
     people = session.exec(
-        select(Person)
-        .where(Person.household_id == household.id, Person.archived_at.is_(None))
-        .order_by(Person.birth_year)
+        select(Person).where(Person.household_id == household.id, Person.archived_at.is_(None))
     ).all()
+    # Head first, then by age: how a household is read out in the village.
+    people = sorted(people, key=lambda p: (p.relation != Relation.HEAD, p.birth_year, p.id))
     responsible = session.exec(
         select(CommitteeMember)
         .join(Assignment, Assignment.member_id == CommitteeMember.id)
@@ -45,12 +461,10 @@ def household_page(session: Session, household: Household) -> HouseholdPage:
         .where(Person.household_id == household.id)
         .order_by(Enrolment.from_month.desc())
     ).all()
-    # Heads first, then by age: how a household is read out in the village.
-    people = sorted(people, key=lambda p: (p.relation.value != "head", p.birth_year))
     return HouseholdPage(
         household=household,
         village=session.get(Village, household.village_id),
-        people=list(people),
+        people=[(p, coverage(p, today)) for p in people],
         responsible=responsible,
         visits=list(visits),
         enrolments=list(enrolments),

@@ -1,0 +1,186 @@
+"""One search box over households and people, folded for Vietnamese, scoped, indexed on both databases.
+
+Each household and person has a row in ``search_entry`` whose ``doc`` is its folded words plus the scope tokens
+``v<village id>`` and ``c<commune id>``. A query is folded the same way, every word becomes a prefix term, and the
+user's scope token is added as one more required term, so the full-text index alone finds and scopes the rows:
+SQLite through FTS5, PostgreSQL through a GIN index on ``to_tsvector('simple', doc)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import bindparam, text
+from sqlmodel import Session, delete, select
+
+from ..models import Household, Person, Role, SearchEntry, User, Village
+from ..text import fold
+
+MAX_TERMS = 6
+_WORD = re.compile(r"[0-9a-z]+")
+
+
+def _words(*parts: Optional[str]) -> list[str]:
+    return [w for part in parts if part for w in _WORD.findall(fold(part))]
+
+
+def household_doc(household: Household, commune_id: int) -> str:
+    words = _words(household.head_name, household.code, household.phone, household.hamlet_group)
+    return " ".join(words + [f"v{household.village_id}", f"c{commune_id}"])
+
+
+def person_doc(person: Person, household: Household, commune_id: int) -> str:
+    words = _words(person.full_name, person.cccd, person.bhxh_code, household.code)
+    return " ".join(words + [f"v{household.village_id}", f"c{commune_id}"])
+
+
+def _upsert(session: Session, entity: str, entity_id: int, household: Household, doc: str) -> None:
+    entry = session.exec(
+        select(SearchEntry).where(SearchEntry.entity == entity, SearchEntry.entity_id == entity_id)
+    ).first()
+    if entry is None:
+        entry = SearchEntry(entity=entity, entity_id=entity_id, household_id=household.id,
+                            village_id=household.village_id, doc=doc)
+    else:
+        entry.household_id, entry.village_id, entry.doc = household.id, household.village_id, doc
+    session.add(entry)
+
+
+def _commune_of(session: Session, village_id: int) -> int:
+    return session.exec(select(Village.commune_id).where(Village.id == village_id)).one()
+
+
+def index_household(session: Session, household: Household, *, with_people: bool = False) -> None:
+    """(Re)write the search rows of a household, and of its people when their scope changed (a move)."""
+    session.flush()
+    commune_id = _commune_of(session, household.village_id)
+    if household.archived_at is not None:
+        unindex_household(session, household)
+        return
+    _upsert(session, "household", household.id, household, household_doc(household, commune_id))
+    if with_people:
+        people = session.exec(select(Person).where(Person.household_id == household.id)).all()
+        for person in people:
+            if person.archived_at is None:
+                _upsert(session, "person", person.id, household, person_doc(person, household, commune_id))
+    session.flush()
+
+
+def index_person(session: Session, person: Person, household: Household) -> None:
+    session.flush()
+    if person.archived_at is not None:
+        session.exec(delete(SearchEntry).where(SearchEntry.entity == "person", SearchEntry.entity_id == person.id))
+        return
+    commune_id = _commune_of(session, household.village_id)
+    _upsert(session, "person", person.id, household, person_doc(person, household, commune_id))
+    session.flush()
+
+
+def unindex_household(session: Session, household: Household) -> None:
+    session.exec(delete(SearchEntry).where(SearchEntry.household_id == household.id))
+    session.flush()
+
+
+# --- querying ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    entity: str  # "household" | "person"
+    household: Household
+    person: Optional[Person]
+
+
+def query_terms(query: str) -> list[str]:
+    return _WORD.findall(fold(query))[:MAX_TERMS]
+
+
+def scope_term(user: User) -> Optional[str]:
+    """The token every result must carry; None for an admin; "" for a user with no scope (finds nothing)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.MEMBER:
+        return f"v{user.village_id}" if user.village_id else ""
+    return f"c{user.commune_id}" if user.commune_id else ""
+
+
+def _matching_ids(session: Session, terms: list[str], scope: Optional[str], limit: int) -> list[int]:
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        match = " AND ".join([f'"{t}"*' for t in terms] + ([f'"{scope}"'] if scope else []))
+        sql = text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q ORDER BY rank LIMIT :n")
+        return list(session.connection().execute(sql, {"q": match, "n": limit}).scalars())
+    tsquery = " & ".join([f"{t}:*" for t in terms] + ([scope] if scope else []))
+    sql = text(
+        "SELECT id FROM search_entry WHERE to_tsvector('simple', doc) @@ to_tsquery('simple', :q) "
+        "ORDER BY entity, id LIMIT :n"
+    ).bindparams(bindparam("q"), bindparam("n"))
+    return list(session.connection().execute(sql, {"q": tsquery, "n": limit}).scalars())
+
+
+def search(session: Session, user: User, query: str, limit: int = 20) -> list[SearchHit]:
+    """Households and people matching every word of ``query`` (as prefixes), within ``user``'s scope."""
+    terms = query_terms(query)
+    scope = scope_term(user)
+    if not terms or scope == "":
+        return []
+    ids = _matching_ids(session, terms, scope, limit)
+    if not ids:
+        return []
+    entries = session.exec(select(SearchEntry).where(SearchEntry.id.in_(ids))).all()
+    order = {entry_id: i for i, entry_id in enumerate(ids)}
+    entries = sorted(entries, key=lambda e: (e.entity != "household", order[e.id]))
+    households = {h.id: h for h in session.exec(
+        select(Household).where(Household.id.in_({e.household_id for e in entries}))
+    ).all()}
+    people = {p.id: p for p in session.exec(
+        select(Person).where(Person.id.in_({e.entity_id for e in entries if e.entity == "person"}))
+    ).all()}
+    return [
+        SearchHit(entity=e.entity, household=households[e.household_id],
+                  person=people.get(e.entity_id) if e.entity == "person" else None)
+        for e in entries
+        if e.household_id in households
+    ]
+
+
+def rebuild(session: Session, village_ids: Optional[list[int]] = None, chunk: int = 5000) -> int:
+    """Rewrite the search rows (and people's folded-name keys) of the given villages, or of all, in bulk.
+
+    For data written without the services: the demo, bulk loads, benchmarks. Returns the number of rows indexed.
+    """
+    from sqlalchemy import insert, update
+
+    session.flush()
+    where_village = Household.village_id.in_(village_ids) if village_ids is not None else True
+    communes = dict(session.exec(select(Village.id, Village.commune_id)).all())
+    if village_ids is not None:
+        session.exec(delete(SearchEntry).where(SearchEntry.village_id.in_(village_ids)))
+    else:
+        session.exec(delete(SearchEntry))
+    households = session.exec(select(Household).where(where_village, Household.archived_at.is_(None))).all()
+    by_id = {h.id: h for h in households}
+    rows = [
+        {"entity": "household", "entity_id": h.id, "household_id": h.id, "village_id": h.village_id,
+         "doc": household_doc(h, communes[h.village_id])}
+        for h in households
+    ]
+    people = session.exec(
+        select(Person).join(Household, Household.id == Person.household_id)
+        .where(where_village, Household.archived_at.is_(None), Person.archived_at.is_(None))
+    ).all()
+    keys = []
+    for p in people:
+        h = by_id[p.household_id]
+        rows.append({"entity": "person", "entity_id": p.id, "household_id": h.id, "village_id": h.village_id,
+                     "doc": person_doc(p, h, communes[h.village_id])})
+        if p.name_key != fold(p.full_name):
+            keys.append({"id": p.id, "name_key": fold(p.full_name)})
+    for start in range(0, len(keys), chunk):
+        session.execute(update(Person), keys[start:start + chunk])
+    for start in range(0, len(rows), chunk):
+        session.execute(insert(SearchEntry), rows[start:start + chunk])
+    session.flush()
+    return len(rows)
