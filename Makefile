@@ -65,7 +65,7 @@ system-deps:
 	fi
 
 translations: install
-	@$(BIN)/pybabel compile -q -d fieldwork/translations
+	@$(BIN)/pybabel compile -d fieldwork/translations 2>&1 | grep -v "^compiling" || true
 
 clean:
 	rm -rf $(VENV) .pytest_cache
