@@ -65,7 +65,7 @@ system-deps:
 	fi
 
 translations: install
-	@$(BIN)/pybabel compile -d fieldwork/translations 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel compile -d fieldwork/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -66,12 +66,16 @@ def register_database(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
+    from .committees import bp as committees_bp
     from .households import bp as households_bp
+    from .imports import bp as imports_bp
     from .main import bp as main_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(committees_bp)
     app.register_blueprint(households_bp)
+    app.register_blueprint(imports_bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import false, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
-from .models import Commune, CommitteeMember, Household, Role, User, Village
+from .models import Assignment, Commune, CommitteeMember, Household, Person, Role, User, Village
 
 F = TypeVar("F", bound=Callable)
 
@@ -80,6 +80,28 @@ def get_household_for_user(session: Session, user: User, household_id: int) -> H
     if household is None:
         abort(404)
     return household
+
+
+def get_person_for_user(session: Session, user: User, person_id: int) -> tuple[Person, Household]:
+    row = session.exec(
+        select(Person, Household)
+        .join(Household, Household.id == Person.household_id)
+        .where(Person.id == person_id, household_scope(user))
+    ).first()
+    if row is None:
+        abort(404)
+    return row[0], row[1]
+
+
+def is_assigned_to(session: Session, user: User, household: Household) -> bool:
+    """Whether ``household`` is currently assigned to the member behind ``user`` (field actions need it)."""
+    member = member_record(session, user)
+    if member is None:
+        return False
+    return session.exec(
+        select(Assignment.id).where(Assignment.household_id == household.id, Assignment.member_id == member.id,
+                                    Assignment.valid_to.is_(None))
+    ).first() is not None
 
 
 def get_village_for_user(session: Session, user: User, village_id: int) -> Village:

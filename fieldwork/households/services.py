@@ -469,3 +469,134 @@ def household_page(session: Session, household: Household, today: date) -> House
         visits=list(visits),
         enrolments=list(enrolments),
     )
+
+
+# --- lists and lookups for the pages ----------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class HouseholdRow:
+    household: Household
+    people: int
+    responsible: Optional[str]
+
+
+@dataclass
+class VillageListing:
+    rows: list[HouseholdRow]
+    groups: list[str]
+    group: Optional[str]
+    archived: bool
+    page: int
+    pages: int
+    total: int
+
+
+def village_households(session: Session, village: Village, *, group: Optional[str], archived: bool,
+                       page: int) -> VillageListing:
+    from sqlalchemy import func
+
+    conditions = [Household.village_id == village.id,
+                  Household.archived_at.is_not(None) if archived else Household.archived_at.is_(None)]
+    if group:
+        conditions.append(Household.hamlet_group == group)
+    total = session.exec(select(func.count(Household.id)).where(*conditions)).one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    people = (select(func.count(Person.id)).where(Person.household_id == Household.id, Person.archived_at.is_(None))
+              .scalar_subquery())
+    responsible = (
+        select(CommitteeMember.full_name)
+        .join(Assignment, Assignment.member_id == CommitteeMember.id)
+        .where(Assignment.household_id == Household.id, Assignment.valid_to.is_(None))
+        .limit(1).scalar_subquery()
+    )
+    rows = session.exec(
+        select(Household, people, responsible).where(*conditions)
+        .order_by(Household.code).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    groups = [g for g in session.exec(
+        select(Household.hamlet_group).where(Household.village_id == village.id, Household.hamlet_group.is_not(None))
+        .distinct().order_by(Household.hamlet_group)
+    ).all()]
+    return VillageListing(rows=[HouseholdRow(h, n, r) for h, n, r in rows], groups=groups, group=group,
+                          archived=archived, page=page, pages=pages, total=total)
+
+
+def village_choices(session: Session, user: User, household: Household) -> list[tuple[int, str]]:
+    """The villages a household can move to: the other villages of its commune that the user may see."""
+    from ..security import village_scope
+
+    commune_id = session.exec(select(Village.commune_id).where(Village.id == household.village_id)).one()
+    villages = session.exec(
+        select(Village).where(Village.commune_id == commune_id, Village.id != household.village_id, village_scope(user))
+        .order_by(Village.code)
+    ).all()
+    return [(v.id, v.name) for v in villages]
+
+
+def household_by_code_for_merge(session: Session, user: User, keep: Household, code: str) -> Household:
+    """The household with ``code`` in the same commune as ``keep`` and in the user's scope."""
+    from ..security import household_scope
+
+    commune_id = session.exec(select(Village.commune_id).where(Village.id == keep.village_id)).one()
+    matches = session.exec(
+        select(Household).join(Village, Village.id == Household.village_id)
+        .where(Household.code == (nfc(code) or ""), Village.commune_id == commune_id, household_scope(user),
+               Household.archived_at.is_(None), Household.id != keep.id)
+    ).all()
+    if not matches:
+        raise RegistryError(str(_l("Không tìm thấy hộ đang hoạt động có mã %(code)s trong xã; hãy kiểm tra lại mã.",
+                                   code=code)), "other_code")
+    if len(matches) > 1:
+        raise RegistryError(str(_l("Có nhiều hộ mang mã %(code)s ở các thôn khác nhau; hãy gộp từ trang của hộ đó.",
+                                   code=code)), "other_code")
+    return matches[0]
+
+
+@dataclass
+class PersonPage:
+    person: Person
+    household: Household
+    coverage: Coverage
+    duplicates: list[DuplicateHit]
+    consent_by: Optional[User]
+    can_consent: bool
+    merged_into: Optional[Person]
+
+
+def person_page(session: Session, user: User, person: Person, household: Household, today: date) -> PersonPage:
+    from ..models import Role
+    from ..security import household_scope, is_assigned_to
+
+    commune_id = session.exec(select(Village.commune_id).where(Village.id == household.village_id)).one()
+    duplicates = []
+    if person.archived_at is None:
+        duplicates = [
+            hit for hit in find_duplicates(
+                session, commune_id=commune_id, village_id=household.village_id, full_name=person.full_name,
+                birth_year=person.birth_year, cccd=person.cccd, bhxh_code=person.bhxh_code,
+                exclude_person_id=person.id)
+            if session.exec(select(Household.id).where(Household.id == hit.household.id, household_scope(user))).first()
+        ]
+    can_consent = user.role != Role.MEMBER or is_assigned_to(session, user, household)
+    return PersonPage(
+        person=person, household=household, coverage=coverage(person, today), duplicates=duplicates,
+        consent_by=session.get(User, person.consent_by_id) if person.consent_by_id else None,
+        can_consent=can_consent,
+        merged_into=session.get(Person, person.merged_into_id) if person.merged_into_id else None,
+    )
+
+
+def duplicates_for_new_values(session: Session, household: Household, values: dict[str, Any],
+                              person_id: Optional[int]) -> list[DuplicateHit]:
+    commune_id = session.exec(select(Village.commune_id).where(Village.id == household.village_id)).one()
+    birth_date = values.get("birth_date")
+    return find_duplicates(
+        session, commune_id=commune_id, village_id=household.village_id, full_name=values.get("full_name") or "",
+        birth_year=birth_date.year if birth_date else values.get("birth_year"),
+        cccd=rules.normalise_digits(values.get("cccd")), bhxh_code=rules.normalise_digits(values.get("bhxh_code")),
+        exclude_person_id=person_id,
+    )

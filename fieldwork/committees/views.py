@@ -1,0 +1,2 @@
+"""Views: written in the registry issue."""
+from . import bp  # noqa: F401
