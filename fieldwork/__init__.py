@@ -65,17 +65,25 @@ def register_database(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .assignments import bp as assignments_bp
     from .auth import bp as auth_bp
     from .committees import bp as committees_bp
+    from .enrolments import bp as enrolments_bp
     from .households import bp as households_bp
     from .imports import bp as imports_bp
     from .main import bp as main_bp
+    from .parameters import bp as parameters_bp
+    from .visits import bp as visits_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(committees_bp)
+    app.register_blueprint(assignments_bp)
     app.register_blueprint(households_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(enrolments_bp)
+    app.register_blueprint(parameters_bp)
 
 
 def register_errors(app: Flask) -> None:

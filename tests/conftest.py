@@ -275,6 +275,9 @@ def make_household(db):
 @pytest.fixture
 def login(client):
     def do(user_or_phone, password: str = PASSWORD, **extra):
+        """Sign in as this user, starting from a fresh browser session (so tests can switch users)."""
+        client.delete_cookie("session")
+        client.delete_cookie("remember_token")
         phone = getattr(user_or_phone, "phone", user_or_phone)
         return client.post_form("/dang-nhap", {"phone": phone, "password": password, **extra})
 

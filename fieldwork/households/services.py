@@ -600,3 +600,15 @@ def duplicates_for_new_values(session: Session, household: Household, values: di
         cccd=rules.normalise_digits(values.get("cccd")), bhxh_code=rules.normalise_digits(values.get("bhxh_code")),
         exclude_person_id=person_id,
     )
+
+
+def correctable_visits(session: Session, user: User, household: Household) -> set[int]:
+    """Ids of the household's recent visits this user may still correct (the 24-hour rule for members)."""
+    from ..security import member_record
+    from ..visits.services import can_correct
+
+    member = member_record(session, user)
+    now = utcnow()
+    visits = session.exec(select(Visit).where(Visit.household_id == household.id)
+                          .order_by(Visit.visited_at.desc()).limit(20)).all()
+    return {v.id for v in visits if can_correct(v, user, member, now)}

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..htmx import render
-from ..models import Person, Role
+from ..models import Person, Role, VisitOutcome
 from ..security import (
     get_household_for_user,
     get_person_for_user,
@@ -121,7 +121,10 @@ def detail(household_id: int):
     db = get_session()
     household = get_household_for_user(db, current_user, household_id)
     return render("households/detail.html", page=services.household_page(db, household, local_today()),
-                  can_manage=current_user.role in MANAGERS, action_form=EmptyForm())
+                  can_manage=current_user.role in MANAGERS, action_form=EmptyForm(),
+                  can_log=is_assigned_to(db, current_user, household) and not household.archived_at,
+                  outcome_choices=[(o.value, o.label) for o in VisitOutcome],
+                  correctable=services.correctable_visits(db, current_user, household))
 
 
 @bp.route("/ho/<int:household_id>/sua", methods=["GET", "POST"])

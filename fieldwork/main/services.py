@@ -19,7 +19,9 @@ from ..models import (
     User,
     Village,
 )
-from ..security import household_scope, member_record, village_scope
+from ..security import member_record, village_scope
+from ..text import local_today
+from ..worklist.services import Worklist, worklist
 
 
 @dataclass
@@ -50,7 +52,8 @@ class OfficialHome:
 class MemberHome:
     member: Optional[CommitteeMember]
     village: Optional[Village]
-    households: list[tuple[Household, int]]  # (household, number of people)
+    work: Optional[Worklist]
+    filters: dict = field(default_factory=dict)
 
 
 def _count_by_village(session: Session, column, villages: list[int]) -> dict[int, int]:
@@ -95,28 +98,12 @@ def official_home(session: Session, user: User) -> OfficialHome:
     )
 
 
-def member_home(session: Session, user: User) -> MemberHome:
+def member_home(session: Session, user: User, *, group: Optional[str] = None, query: Optional[str] = None,
+                tier: Optional[int] = None) -> MemberHome:
     member = member_record(session, user)
     village = session.get(Village, user.village_id) if user.village_id else None
-    if member is None:
-        return MemberHome(member=None, village=village, households=[])
-    people = (
-        select(func.count(Person.id))
-        .where(Person.household_id == Household.id, Person.archived_at.is_(None))
-        .scalar_subquery()
-    )
-    rows = session.exec(
-        select(Household, people)
-        .join(Assignment, Assignment.household_id == Household.id)
-        .where(
-            Assignment.member_id == member.id,
-            Assignment.valid_to.is_(None),
-            Household.archived_at.is_(None),
-            household_scope(user),
-        )
-        .order_by(Household.hamlet_group, Household.code)
-    ).all()
-    return MemberHome(member=member, village=village, households=list(rows))
+    work = worklist(session, member, local_today(), group=group, query=query, tier=tier) if member else None
+    return MemberHome(member=member, village=village, work=work, filters={"xom": group, "q": query, "viec": tier})
 
 
 @dataclass

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import request
 from flask_login import current_user, login_required
 
 from ..db import get_session
@@ -13,7 +14,10 @@ from . import bp, services
 def home():
     db = get_session()
     if current_user.role == Role.MEMBER:
-        return render("main/home_member.html", home=services.member_home(db, current_user))
+        home = services.member_home(db, current_user, group=request.args.get("xom") or None,
+                                    query=request.args.get("q") or None,
+                                    tier=request.args.get("viec", type=int))
+        return render("main/home_member.html", "worklist/_rows.html", home=home, work=home.work)
     if current_user.role == Role.OFFICIAL:
         return render("main/home_official.html", home=services.official_home(db, current_user))
     return render("main/home_admin.html", home=services.admin_home(db))

@@ -1,0 +1,120 @@
+"""Glue between the calculator, the forms and the enrolment services: prefill, previews, the calculator page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+from sqlalchemy import true
+from sqlmodel import Session, select
+
+from ..models import Assignment, Commune, Household, Person, Province, Role, User
+from ..policy import BhytSupport, CalculatorError, bhxh_quote, bhyt_quote, snapshot
+from ..security import household_scope, member_record
+from . import services
+
+
+@dataclass
+class CalculatorResult:
+    scheme: str
+    bhxh: Optional[object] = None
+    bhyt: Optional[list] = None
+    error: Optional[str] = None
+    error_field: Optional[str] = None
+
+    @property
+    def bhyt_total(self) -> int:
+        return sum(q.total for q in self.bhyt or [])
+
+    @property
+    def bhyt_person(self) -> int:
+        return sum(q.person for q in self.bhyt or [])
+
+
+def _province_code(session: Session, user: User) -> Optional[str]:
+    if user.commune_id is None:
+        return None
+    return session.exec(select(Province.code).join(Commune, Commune.province_id == Province.id)
+                        .where(Commune.id == user.commune_id)).first()
+
+
+def run(session: Session, user: User, form, today: date) -> CalculatorResult:
+    """The calculator page: "how much would we pay?" for the inputs on the form, on ``today``'s parameters."""
+    params = snapshot(session, today, _province_code(session, user))
+    try:
+        if form.scheme.data == "bhyt_hgd":
+            members = form.members.data or 1
+            return CalculatorResult("bhyt_hgd", bhyt=bhyt_quote(params, months=form.months.data,
+                                                               supports=[BhytSupport(form.support.data)] * members))
+        return CalculatorResult("bhxh_tn", bhxh=bhxh_quote(
+            params, income=form.income.data or 0, mode=form.mode.data, groups={form.group.data},
+            years=form.years.data or 0, missing_months=form.missing_months.data or 0))
+    except CalculatorError as error:
+        return CalculatorResult(form.scheme.data, error=error.message, error_field=error.field)
+
+
+def bhxh_prefill(args, today: date) -> dict:
+    """The enrolment form filled from the calculator's query string (thu-nhap, phuong-thuc, ...)."""
+    return {
+        "income": args.get("income", type=int) or 1_500_000,
+        "mode": args.get("mode") or "12",
+        "years": args.get("years", type=int) or 1,
+        "missing_months": args.get("missing_months", type=int) or 0,
+        "from_month": services.month_start(today),
+        "receipt_date": today,
+        "other_support": 0,
+    }
+
+
+def bhxh_request(form) -> services.BhxhRequest:
+    return services.BhxhRequest(
+        income=form.income.data, mode=form.mode.data, from_month=form.from_month.data, years=form.years.data or 0,
+        missing_months=form.missing_months.data or 0, other_support=form.other_support.data or 0,
+        receipt_no=(form.receipt_no.data or "").strip() or None, receipt_date=form.receipt_date.data,
+        collector_code=(form.collector_code.data or "").strip() or None,
+    )
+
+
+def preview_bhxh(session: Session, person: Person, household: Household, form, today: date):
+    """The amounts for what the form holds now, or the reason they cannot be computed."""
+    if form.income.data is None or form.from_month.data is None:
+        return None
+    try:
+        return services.quote_bhxh(session, person, household, bhxh_request(form), form.receipt_date.data or today)
+    except CalculatorError as error:
+        return CalculatorResult("bhxh_tn", error=error.message, error_field=error.field)
+
+
+def bhyt_prefill(args, people: list[Person], today: date) -> dict:
+    chosen = [int(i) for i in args.getlist("nguoi") if i.isdigit()] or [p.id for p in people]
+    return {"person_ids": chosen, "months": args.get("months", type=int) or 12,
+            "from_month": services.month_start(today), "receipt_date": today}
+
+
+def bhyt_request(form) -> services.BhytRequest:
+    return services.BhytRequest(
+        person_ids=list(form.person_ids.data or []), months=form.months.data, from_month=form.from_month.data,
+        receipt_no=(form.receipt_no.data or "").strip() or None, receipt_date=form.receipt_date.data,
+        collector_code=(form.collector_code.data or "").strip() or None,
+    )
+
+
+def preview_bhyt(session: Session, household: Household, form, today: date):
+    if not form.person_ids.data or form.from_month.data is None:
+        return None
+    try:
+        return services.quote_bhyt(session, household, bhyt_request(form), form.receipt_date.data or today)
+    except services.EnrolmentError as error:
+        return CalculatorResult("bhyt_hgd", error=error.message, error_field=error.field)
+
+
+def renewal_scope(session: Session, user: User):
+    """Members see the renewals of the households they are responsible for; officials their commune's."""
+    if user.role == Role.MEMBER:
+        member = member_record(session, user)
+        if member is None:
+            return Household.id == -1
+        return Household.id.in_(select(Assignment.household_id).where(Assignment.member_id == member.id,
+                                                                     Assignment.valid_to.is_(None)))
+    return household_scope(user) if user.role != Role.ADMIN else true()

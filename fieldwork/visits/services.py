@@ -1,0 +1,244 @@
+"""Logging visits and the follow-ups they create. Services flush, never commit.
+
+A visit carries a UUID made where it was first filled in: sending the same visit twice records it once (a replay
+with the same content is a success; the same UUID with different content is a conflict, never an overwrite).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from ..audit import record, snapshot
+from ..models import (
+    Channel,
+    CommitteeMember,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Household,
+    Person,
+    RefusalReason,
+    Role,
+    Scheme,
+    User,
+    Visit,
+    VisitOutcome,
+    VisitPerson,
+    utcnow,
+)
+
+MEMBER_EDIT_WINDOW = timedelta(hours=24)
+DEFAULT_REVISIT_DAYS = {VisitOutcome.CONSIDERING: 7, VisitOutcome.NOT_HOME: 1}
+SPONSOR_FOLLOW_UP_DAYS = 7
+ENROLMENT_FOLLOW_UP_DAYS = 3
+STOPS_OUTREACH = {VisitOutcome.MOVED_AWAY: "moved_away", VisitOutcome.DO_NOT_CONTACT: "do_not_contact"}
+
+
+class VisitError(ValueError):
+    def __init__(self, message: str, field: Optional[str] = None, status: int = 422):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+@dataclass
+class VisitInput:
+    uuid: str
+    outcome: VisitOutcome
+    visited_at: datetime
+    reason: Optional[RefusalReason] = None
+    scheme: Optional[Scheme] = None
+    channel: Channel = Channel.HOME
+    met_person: Optional[str] = None
+    notes: Optional[str] = None
+    next_date: Optional[date] = None
+    person_ids: tuple[int, ...] = ()
+
+    def content(self) -> dict:
+        """What makes two submissions "the same visit" (the UUID aside)."""
+        return {
+            "outcome": self.outcome.value, "reason": self.reason.value if self.reason else None,
+            "scheme": self.scheme.value if self.scheme else None, "channel": self.channel.value,
+            "met_person": self.met_person or None, "notes": self.notes or None,
+            "next_date": self.next_date.isoformat() if self.next_date else None,
+            "person_ids": sorted(self.person_ids),
+        }
+
+
+def default_next_date(outcome: VisitOutcome, today: date) -> Optional[date]:
+    days = DEFAULT_REVISIT_DAYS.get(outcome)
+    return today + timedelta(days=days) if days else None
+
+
+def normalised(data: VisitInput, today: date) -> VisitInput:
+    """The visit as it will be stored: the default revisit date filled in, fields that don't apply dropped."""
+    from dataclasses import replace
+
+    revisit = data.outcome in DEFAULT_REVISIT_DAYS
+    return replace(
+        data,
+        reason=data.reason if data.outcome == VisitOutcome.REFUSED else None,
+        scheme=data.scheme if data.outcome == VisitOutcome.AGREED else None,
+        next_date=(data.next_date or default_next_date(data.outcome, today)) if revisit else None,
+        person_ids=tuple(sorted(set(data.person_ids))),
+    )
+
+
+def _visit_content(session: Session, visit: Visit) -> dict:
+    people = session.exec(select(VisitPerson.person_id).where(VisitPerson.visit_id == visit.id)).all()
+    return {
+        "outcome": visit.outcome.value, "reason": visit.reason.value if visit.reason else None,
+        "scheme": visit.scheme.value if visit.scheme else None, "channel": visit.channel.value,
+        "met_person": visit.met_person or None, "notes": visit.notes or None,
+        "next_date": visit.next_date.isoformat() if visit.next_date else None, "person_ids": sorted(people),
+    }
+
+
+def _validate(session: Session, household: Household, data: VisitInput, today: date) -> None:
+    if data.outcome == VisitOutcome.REFUSED and data.reason is None:
+        raise VisitError(str(_l("Hãy chọn lý do từ chối.")), "reason")
+    if data.outcome in DEFAULT_REVISIT_DAYS and data.next_date is not None and data.next_date < today:
+        raise VisitError(str(_l("Ngày hẹn thăm lại không được ở quá khứ; hãy chọn từ hôm nay trở đi.")), "next_date")
+    if data.person_ids:
+        found = session.exec(
+            select(Person.id).where(Person.id.in_(data.person_ids), Person.household_id == household.id)
+        ).all()
+        if len(set(found)) != len(set(data.person_ids)):
+            raise VisitError(str(_l("Chỉ chọn người thuộc hộ này.")), "person_ids")
+
+
+def _follow_ups_for(visit: Visit, data: VisitInput, member: CommitteeMember, actor: User,
+                    today: date) -> list[FollowUp]:
+    def make(kind: FollowUpKind, due: date, person_id: Optional[int] = None) -> FollowUp:
+        return FollowUp(household_id=visit.household_id, person_id=person_id, member_id=member.id,
+                        visit_id=visit.id, kind=kind, due_on=due, created_by_id=actor.id)
+
+    if data.outcome in DEFAULT_REVISIT_DAYS:
+        return [make(FollowUpKind.REVISIT, visit.next_date)]
+    if data.outcome == VisitOutcome.REFUSED and data.reason == RefusalReason.CANNOT_AFFORD:
+        people = data.person_ids or (None,)
+        return [make(FollowUpKind.NEEDS_SPONSOR, today + timedelta(days=SPONSOR_FOLLOW_UP_DAYS), pid)
+                for pid in people]
+    if data.outcome == VisitOutcome.AGREED:
+        people = data.person_ids or (None,)
+        return [make(FollowUpKind.COMPLETE_ENROLMENT, today + timedelta(days=ENROLMENT_FOLLOW_UP_DAYS), pid)
+                for pid in people]
+    return []
+
+
+def _close_open_revisits(session: Session, household_id: int, cancel_everything: bool = False) -> None:
+    """A new visit is the revisit that was due; "do not contact" ends every open task of the household."""
+    kinds = list(FollowUpKind) if cancel_everything else [FollowUpKind.REVISIT]
+    session.exec(
+        update(FollowUp)
+        .where(FollowUp.household_id == household_id, FollowUp.status == FollowUpStatus.OPEN,
+               FollowUp.kind.in_(kinds))
+        .values(status=FollowUpStatus.CANCELLED if cancel_everything else FollowUpStatus.DONE, closed_at=utcnow())
+    )
+
+
+@dataclass
+class LogResult:
+    visit: Visit
+    created: bool  # False: a replay of a visit already recorded
+
+
+def log_visit(session: Session, household: Household, member: CommitteeMember, data: VisitInput, *,
+              actor: User, today: date) -> LogResult:
+    """Record a visit and its follow-ups; a replay with the same UUID and content returns the visit recorded.
+
+    A replay is recognised before anything else is checked: it may arrive days later from a phone that was
+    offline, when its revisit date is already past. A replay that left the date to its default matches any date.
+    """
+    existing = session.exec(select(Visit).where(Visit.uuid == data.uuid)).first()
+    if existing is not None:
+        stored, sent = _visit_content(session, existing), normalised(data, today).content()
+        if data.next_date is None:
+            sent["next_date"] = stored["next_date"]
+        if existing.household_id == household.id and stored == sent:
+            return LogResult(existing, created=False)
+        raise VisitError(str(_l("Lần vận động này đã được gửi trước đó với nội dung khác; hệ thống giữ bản đã ghi. "
+                                "Hãy mở lại hộ và ghi một lần mới nếu cần.")), None, status=409)
+    _validate(session, household, data, today)
+    data = normalised(data, today)
+    visit = Visit(uuid=data.uuid, household_id=household.id, member_id=member.id, visited_at=data.visited_at,
+                  outcome=data.outcome, reason=data.reason, scheme=data.scheme, channel=data.channel,
+                  met_person=data.met_person or None, notes=data.notes or None, next_date=data.next_date,
+                  created_by_id=actor.id)
+    session.add(visit)
+    session.flush()
+    session.add_all([VisitPerson(visit_id=visit.id, person_id=pid) for pid in data.person_ids])
+    _close_open_revisits(session, household.id, cancel_everything=data.outcome == VisitOutcome.DO_NOT_CONTACT)
+    session.add_all(_follow_ups_for(visit, data, member, actor, today))
+    if data.outcome in STOPS_OUTREACH:
+        household.outreach_stopped = STOPS_OUTREACH[data.outcome]
+        household.outreach_stopped_at = utcnow()
+        session.add(household)
+    session.flush()
+    record(session, actor, "create", visit, after=snapshot(visit))
+    return LogResult(visit, created=True)
+
+
+def can_correct(visit: Visit, user: User, member: Optional[CommitteeMember], now: datetime) -> bool:
+    """Members correct their own visits for 24 hours; officials and admins at any time (audited)."""
+    if user.role in (Role.OFFICIAL, Role.ADMIN):
+        return True
+    return member is not None and visit.member_id == member.id and now - visit.created_at <= MEMBER_EDIT_WINDOW
+
+
+def correct_visit(session: Session, visit: Visit, household: Household, data: VisitInput, *, actor: User,
+                  today: date) -> Visit:
+    """Change a visit's outcome and details; the follow-ups it created are replaced by the new outcome's."""
+    _validate(session, household, data, today)
+    data = normalised(data, today)
+    before = {**snapshot(visit), "person_ids": _visit_content(session, visit)["person_ids"]}
+    visit.outcome, visit.reason, visit.scheme, visit.next_date = data.outcome, data.reason, data.scheme, data.next_date
+    visit.channel, visit.met_person, visit.notes = data.channel, data.met_person or None, data.notes or None
+    visit.updated_at = utcnow()
+    session.add(visit)
+    session.exec(
+        update(FollowUp).where(FollowUp.visit_id == visit.id, FollowUp.status == FollowUpStatus.OPEN)
+        .values(status=FollowUpStatus.CANCELLED, closed_at=utcnow())
+    )
+    for link in session.exec(select(VisitPerson).where(VisitPerson.visit_id == visit.id)).all():
+        session.delete(link)
+    session.flush()
+    session.add_all([VisitPerson(visit_id=visit.id, person_id=pid) for pid in data.person_ids])
+    member = session.get(CommitteeMember, visit.member_id)
+    session.add_all(_follow_ups_for(visit, data, member, actor, today))
+    if data.outcome in STOPS_OUTREACH:
+        household.outreach_stopped, household.outreach_stopped_at = STOPS_OUTREACH[data.outcome], utcnow()
+    elif household.outreach_stopped and before["outcome"] in {o.value for o in STOPS_OUTREACH}:
+        household.outreach_stopped = household.outreach_stopped_at = None  # the correction undoes the stop
+    session.add(household)
+    session.flush()
+    record(session, actor, "correct", visit, before=before,
+           after={**snapshot(visit), "person_ids": list(data.person_ids)})
+    return visit
+
+
+def resume_outreach(session: Session, household: Household, *, actor: User) -> None:
+    """An official puts a household back on the worklists (e.g. it moved back)."""
+    before = snapshot(household, ["outreach_stopped", "outreach_stopped_at"])
+    household.outreach_stopped = household.outreach_stopped_at = None
+    session.add(household)
+    session.flush()
+    record(session, actor, "resume_outreach", household, before=before,
+           after=snapshot(household, ["outreach_stopped", "outreach_stopped_at"]))
+
+
+def fill_form(session: Session, form, visit: Visit) -> None:
+    """Put a recorded visit into the correction form (enums as their values, the people linked)."""
+    form.outcome.data = visit.outcome.value
+    form.reason.data = visit.reason.value if visit.reason else ""
+    form.scheme.data = visit.scheme.value if visit.scheme else ""
+    form.channel.data = visit.channel.value
+    form.person_ids.data = list(session.exec(select(VisitPerson.person_id).where(VisitPerson.visit_id == visit.id)))
+    form.uuid.data = visit.uuid

@@ -1,0 +1,216 @@
+"""Logging a visit: each outcome and its follow-ups, replays, conflicts, the 24-hour correction window, scope."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import func, select
+
+from fieldwork.models import (
+    AuditEvent, FollowUp, FollowUpKind, FollowUpStatus, Household, Person, Role, Visit, VisitOutcome, VisitPerson,
+)
+from fieldwork.text import local_today
+
+
+@pytest.fixture
+def field(make_village, make_committee, make_user, make_household):
+    village = make_village()
+    _, members = make_committee(village)
+    member = make_user(Role.MEMBER, village=village, member=members[1])
+    other_member = make_user(Role.MEMBER, village=village, member=members[2])
+    household = make_household(village, assigned_to=members[1], people=3)
+    return {"village": village, "members": members, "member": member, "other_member": other_member,
+            "household": household, "official": make_user(Role.OFFICIAL)}
+
+
+def _post(client, household, outcome, **extra):
+    data = {"uuid": extra.pop("uuid", str(uuid.uuid4())), "outcome": outcome, "channel": "home", **extra}
+    return client.post_form(f"/ho/{household.id}/van-dong", data)
+
+
+def _open(db, household, kind=None):
+    q = select(FollowUp).where(FollowUp.household_id == household.id, FollowUp.status == FollowUpStatus.OPEN)
+    if kind:
+        q = q.where(FollowUp.kind == kind)
+    return db.exec(q).all()
+
+
+def test_considering_creates_a_revisit_in_seven_days_by_default(client, login, db, field):
+    login(field["member"])
+    assert _post(client, field["household"], "considering").status_code == 302
+    visit = db.exec(select(Visit)).one()
+    assert visit.outcome == VisitOutcome.CONSIDERING
+    assert visit.next_date == local_today() + timedelta(days=7)
+    (follow_up,) = _open(db, field["household"])
+    assert (follow_up.kind, follow_up.due_on, follow_up.visit_id) == (FollowUpKind.REVISIT, visit.next_date, visit.id)
+    assert db.exec(select(func.count(AuditEvent.id)).where(AuditEvent.entity == "visit")).one() == 1
+
+
+def test_considering_with_a_chosen_date(client, login, db, field):
+    login(field["member"])
+    day = local_today() + timedelta(days=3)
+    _post(client, field["household"], "considering", next_date=day.isoformat())
+    assert _open(db, field["household"])[0].due_on == day
+
+
+def test_not_home_revisits_tomorrow(client, login, db, field):
+    login(field["member"])
+    _post(client, field["household"], "not_home")
+    assert _open(db, field["household"])[0].due_on == local_today() + timedelta(days=1)
+
+
+def test_refused_needs_a_reason_and_cannot_afford_flags_a_sponsor(client, login, db, field):
+    login(field["member"])
+    missing = _post(client, field["household"], "refused")
+    assert missing.status_code == 422 and "Hãy chọn lý do từ chối" in missing.get_data(as_text=True)
+    assert db.exec(select(func.count(Visit.id))).one() == 0
+    person = db.exec(select(Person).where(Person.household_id == field["household"].id)).first()
+    assert _post(client, field["household"], "refused", reason="cannot_afford", person_ids=str(person.id)).status_code == 302
+    (flag,) = _open(db, field["household"], FollowUpKind.NEEDS_SPONSOR)
+    assert flag.person_id == person.id
+
+
+def test_refused_for_other_reasons_creates_nothing(client, login, db, field):
+    login(field["member"])
+    _post(client, field["household"], "refused", reason="no_trust")
+    assert _open(db, field["household"]) == []
+
+
+def test_agreed_creates_complete_enrolment_tasks_per_person(client, login, db, field):
+    login(field["member"])
+    people = db.exec(select(Person).where(Person.household_id == field["household"].id)).all()
+    client.post_form(f"/ho/{field['household'].id}/van-dong", {
+        "uuid": str(uuid.uuid4()), "outcome": "agreed", "scheme": "bhyt_hgd", "channel": "home",
+        "person_ids": [str(people[0].id), str(people[1].id)]})
+    tasks = _open(db, field["household"], FollowUpKind.COMPLETE_ENROLMENT)
+    assert sorted(t.person_id for t in tasks) == sorted([people[0].id, people[1].id])
+    assert db.exec(select(func.count()).select_from(VisitPerson)).one() == 2
+
+
+def test_a_new_visit_closes_the_revisit_that_was_due(client, login, db, field):
+    login(field["member"])
+    _post(client, field["household"], "not_home")
+    _post(client, field["household"], "already_covered")
+    assert _open(db, field["household"]) == []
+    done = db.exec(select(FollowUp).where(FollowUp.status == FollowUpStatus.DONE)).all()
+    assert len(done) == 1
+
+
+@pytest.mark.parametrize("outcome, flag", [("do_not_contact", "do_not_contact"), ("moved_away", "moved_away")])
+def test_stopping_outcomes_take_the_household_off_the_worklist(client, login, db, field, outcome, flag):
+    login(field["member"])
+    _post(client, field["household"], "considering")
+    _post(client, field["household"], outcome)
+    db.expire_all()
+    assert db.get(Household, field["household"].id).outreach_stopped == flag
+    rows = client.get("/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert field["household"].head_name not in rows
+    if outcome == "do_not_contact":
+        assert _open(db, field["household"]) == []
+
+
+def test_official_puts_a_household_back_on_the_worklist(client, login, db, field):
+    login(field["member"])
+    _post(client, field["household"], "moved_away")
+    login(field["official"])
+    assert client.post_form(f"/ho/{field['household'].id}/tiep-tuc-van-dong").status_code == 302
+    db.expire_all()
+    assert db.get(Household, field["household"].id).outreach_stopped is None
+
+
+def test_same_visit_sent_twice_is_recorded_once(client, login, db, field):
+    login(field["member"])
+    visit_uuid = str(uuid.uuid4())
+    first = _post(client, field["household"], "considering", uuid=visit_uuid, notes="Hẹn hỏi ý kiến con trai")
+    again = _post(client, field["household"], "considering", uuid=visit_uuid, notes="Hẹn hỏi ý kiến con trai")
+    assert first.status_code == again.status_code == 302
+    assert db.exec(select(func.count(Visit.id))).one() == 1
+    assert len(_open(db, field["household"])) == 1
+
+
+def test_same_uuid_with_different_content_is_a_conflict_not_an_overwrite(client, login, db, field):
+    login(field["member"])
+    visit_uuid = str(uuid.uuid4())
+    _post(client, field["household"], "considering", uuid=visit_uuid)
+    conflict = _post(client, field["household"], "agreed", uuid=visit_uuid)
+    assert conflict.status_code == 409
+    assert "đã được gửi trước đó với nội dung khác" in conflict.get_data(as_text=True)
+    assert db.exec(select(Visit)).one().outcome == VisitOutcome.CONSIDERING
+
+
+def test_member_corrects_own_visit_within_24_hours_only(client, login, db, field):
+    login(field["member"])
+    _post(client, field["household"], "not_home")
+    visit = db.exec(select(Visit)).one()
+    fix = client.post_form(f"/van-dong/{visit.id}/sua", {"uuid": visit.uuid, "outcome": "considering",
+                                                        "channel": "home"})
+    assert fix.status_code == 302
+    db.expire_all()
+    assert db.get(Visit, visit.id).outcome == VisitOutcome.CONSIDERING
+    (follow_up,) = _open(db, field["household"])
+    assert follow_up.due_on == local_today() + timedelta(days=7)  # the not-home revisit was replaced
+    assert db.exec(select(func.count(AuditEvent.id)).where(AuditEvent.action == "correct")).one() == 1
+
+    visit = db.get(Visit, visit.id)
+    visit.created_at = datetime.now(timezone.utc) - timedelta(hours=25)
+    db.add(visit)
+    db.commit()
+    assert client.get(f"/van-dong/{visit.id}/sua").status_code == 403
+    assert client.post_form(f"/van-dong/{visit.id}/sua", {"uuid": visit.uuid, "outcome": "agreed",
+                                                         "channel": "home"}).status_code == 403
+    login(field["official"])
+    assert client.post_form(f"/van-dong/{visit.id}/sua", {"uuid": visit.uuid, "outcome": "agreed",
+                                                         "channel": "home"}).status_code == 302
+
+
+def test_other_member_cannot_log_or_correct(client, login, db, field):
+    login(field["member"])
+    _post(client, field["household"], "not_home")
+    visit = db.exec(select(Visit)).one()
+    login(field["other_member"])
+    assert client.get(f"/ho/{field['household'].id}/van-dong").status_code == 403
+    assert _post(client, field["household"], "considering").status_code == 403
+    assert client.get(f"/van-dong/{visit.id}/sua").status_code == 403
+
+
+def test_member_of_another_village_gets_404(client, login, db, field, make_village, make_committee, make_user):
+    village = make_village()
+    _, members = make_committee(village)
+    login(make_user(Role.MEMBER, village=village, member=members[0]))
+    assert client.get(f"/ho/{field['household'].id}/van-dong").status_code == 404
+    assert _post(client, field["household"], "considering").status_code == 404
+
+
+def test_past_revisit_date_is_refused_and_kept(client, login, db, field):
+    login(field["member"])
+    response = _post(client, field["household"], "considering", next_date="2020-01-01", notes="Ghi chú của tôi")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "không được ở quá khứ" in body and "Ghi chú của tôi" in body
+    assert db.exec(select(func.count(Visit.id))).one() == 0
+
+
+def test_outcome_form_is_a_partial_for_htmx(client, login, field):
+    login(field["member"])
+    partial = client.get(f"/ho/{field['household'].id}/van-dong?ket-qua=considering", headers={"HX-Request": "true"})
+    body = partial.get_data(as_text=True)
+    assert partial.status_code == 200 and "<html" not in body and 'name="next_date"' in body
+
+
+def test_replay_days_later_with_a_now_past_date_is_still_a_replay(client, login, db, field):
+    from fieldwork.visits import services
+    from fieldwork.security import member_record
+
+    login(field["member"])
+    day = local_today() + timedelta(days=1)
+    visit_uuid = str(uuid.uuid4())
+    _post(client, field["household"], "considering", uuid=visit_uuid, next_date=day.isoformat())
+    data = services.VisitInput(uuid=visit_uuid, outcome=VisitOutcome.CONSIDERING,
+                               visited_at=datetime.now(timezone.utc), next_date=day)
+    member = member_record(db, field["member"])
+    result = services.log_visit(db, field["household"], member, data, actor=field["member"],
+                                today=day + timedelta(days=3))
+    assert result.created is False
+    assert db.exec(select(func.count(Visit.id))).one() == 1

@@ -1,0 +1,104 @@
+"""The member's worklist: ordered by what to do first, each row saying why."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from fieldwork.models import (
+    BhxhStatus, BhytStatus, FollowUp, FollowUpKind, Person, Relation, Role, Sex, Visit, VisitOutcome,
+)
+from fieldwork.worklist.services import (
+    TIER_FOLLOW_UP, TIER_NEVER_VISITED, TIER_RENEWAL, TIER_REST, TIER_STALE, worklist,
+)
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def world(db, make_village, make_committee, make_user, make_household):
+    village = make_village()
+    _, members = make_committee(village)
+    member = members[1]
+
+    def household(name, *, visited_days_ago=None, people=()):
+        h = make_household(village, assigned_to=member, head_name=name, people=0)
+        for p in people or [dict(birth_year=1990, bhyt_status=BhytStatus.OTHER_GROUP, bhxh_status=BhxhStatus.COMPULSORY)]:
+            db.add(Person(household_id=h.id, full_name=f"{name} con", sex=Sex.MALE, relation=Relation.HEAD, **p))
+        if visited_days_ago is not None:
+            db.add(Visit(uuid=str(uuid.uuid4()), household_id=h.id, member_id=member.id,
+                         visited_at=datetime.combine(TODAY - timedelta(days=visited_days_ago), datetime.min.time(),
+                                                     tzinfo=timezone.utc) + timedelta(hours=3),
+                         outcome=VisitOutcome.CONSIDERING))
+        db.commit()
+        return h
+
+    hh = {
+        "overdue": household("Hộ Quá Hạn", visited_days_ago=10),
+        "due_today": household("Hộ Hẹn Hôm Nay", visited_days_ago=7),
+        "card_ends": household("Hộ Sắp Hết Thẻ", visited_days_ago=3, people=[dict(
+            birth_year=1980, bhyt_status=BhytStatus.HOUSEHOLD, bhyt_card_expiry=TODAY + timedelta(days=12),
+            bhxh_status=BhxhStatus.COMPULSORY)]),
+        "bhxh_lapsed": household("Hộ Quá Hạn BHXH", visited_days_ago=2, people=[dict(
+            birth_year=1975, bhyt_status=BhytStatus.OTHER_GROUP, bhxh_status=BhxhStatus.VOLUNTARY,
+            bhxh_paid_until=TODAY - timedelta(days=5))]),
+        "never": household("Hộ Chưa Đến", people=[dict(birth_year=1988, bhyt_status=BhytStatus.NONE,
+                                                      bhxh_status=BhxhStatus.NONE)]),
+        "stale": household("Hộ Lâu Chưa Đến", visited_days_ago=45),
+        "planned": household("Hộ Đã Hẹn", visited_days_ago=1),
+        "recent": household("Hộ Vừa Đến", visited_days_ago=2),
+    }
+    db.add(FollowUp(household_id=hh["overdue"].id, member_id=member.id, kind=FollowUpKind.REVISIT,
+                    due_on=TODAY - timedelta(days=3)))
+    db.add(FollowUp(household_id=hh["due_today"].id, member_id=member.id, kind=FollowUpKind.NEEDS_SPONSOR,
+                    due_on=TODAY))
+    db.add(FollowUp(household_id=hh["planned"].id, member_id=member.id, kind=FollowUpKind.REVISIT,
+                    due_on=TODAY + timedelta(days=6)))
+    db.commit()
+    return {"member": member, "village": village, **hh}
+
+
+def test_order_and_reasons(db, world):
+    work = worklist(db, world["member"], TODAY)
+    order = [i.household.head_name for i in work.items]
+    assert order == ["Hộ Quá Hạn", "Hộ Hẹn Hôm Nay", "Hộ Quá Hạn BHXH", "Hộ Sắp Hết Thẻ", "Hộ Chưa Đến",
+                     "Hộ Lâu Chưa Đến", "Hộ Đã Hẹn", "Hộ Vừa Đến"]
+    tiers = [i.tier for i in work.items]
+    assert tiers == [TIER_FOLLOW_UP, TIER_FOLLOW_UP, TIER_RENEWAL, TIER_RENEWAL, TIER_NEVER_VISITED, TIER_STALE,
+                     TIER_REST, TIER_REST]
+    reasons = {i.household.head_name: " | ".join(i.reasons) for i in work.items}
+    assert "Thăm lại — quá hạn 3 ngày" in reasons["Hộ Quá Hạn"]
+    assert "Cần nhà tài trợ — hôm nay" in reasons["Hộ Hẹn Hôm Nay"]
+    assert "BHYT của Hộ Sắp Hết Thẻ con hết hạn 05/12/2026" in reasons["Hộ Sắp Hết Thẻ"]
+    assert "BHXH của Hộ Quá Hạn BHXH con đã hết hạn 18/11/2026, chưa đóng tiếp" in reasons["Hộ Quá Hạn BHXH"]
+    assert "1 người cần vận động, chưa đến lần nào" in reasons["Hộ Chưa Đến"]
+    assert "Chưa đến 45 ngày" in reasons["Hộ Lâu Chưa Đến"]
+    assert "Hẹn thăm lại 29/11/2026" in reasons["Hộ Đã Hẹn"]
+    assert work.counts == {1: 2, 2: 2, 3: 1, 4: 1, 5: 2}
+
+
+def test_filters(db, world):
+    assert [i.household.head_name for i in worklist(db, world["member"], TODAY, tier=TIER_RENEWAL).items] == [
+        "Hộ Quá Hạn BHXH", "Hộ Sắp Hết Thẻ"]
+    assert [i.household.head_name for i in worklist(db, world["member"], TODAY, query="lau chua").items] == [
+        "Hộ Lâu Chưa Đến"]
+
+
+def test_archived_and_stopped_households_leave_the_list(db, world):
+    world["stale"].outreach_stopped = "do_not_contact"
+    world["recent"].archived_at = datetime.now(timezone.utc)
+    db.add_all([world["stale"], world["recent"]])
+    db.commit()
+    names = [i.household.head_name for i in worklist(db, world["member"], TODAY).items]
+    assert "Hộ Lâu Chưa Đến" not in names and "Hộ Vừa Đến" not in names and len(names) == 6
+
+
+def test_worklist_page_shows_reasons_and_filters_with_htmx(client, login, db, world, make_user):
+    user = make_user(Role.MEMBER, village=world["village"], member=world["member"])
+    login(user)
+    page = client.get("/").get_data(as_text=True)
+    assert "Hộ Quá Hạn" in page and "quá hạn" in page
+    partial = client.get("/?viec=3", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in partial and "Hộ Chưa Đến" in partial and "Hộ Quá Hạn" not in partial
