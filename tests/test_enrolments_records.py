@@ -156,3 +156,15 @@ def test_calculator_page_answers_as_you_type(client, login, family):
     assert "<html" not in partial and "bội số của 50.000 đ" in partial
     bhyt = client.get("/tinh-muc-dong?scheme=bhyt_hgd&members=2&months=12&support=none").get_data(as_text=True)
     assert "1.366.200 đ" in bhyt and "956.340 đ" in bhyt
+
+
+def test_calculator_from_a_person_prefills_their_enrolment(client, login, db, family):
+    login(family["member"])
+    head = family["people"][0]
+    person_page = client.get(f"/nguoi/{head.id}").get_data(as_text=True)
+    assert "group=near_poor" in person_page  # the household is near-poor
+    quote = client.get(f"/tinh-muc-dong?scheme=bhxh_tn&group=near_poor&income=2000000&mode=6&nguoi={head.id}")
+    body = quote.get_data(as_text=True)
+    assert f"/nguoi/{head.id}/bhxh/moi?income=2000000&amp;mode=6" in body
+    form = client.get(f"/nguoi/{head.id}/bhxh/moi?income=2000000&mode=6").get_data(as_text=True)
+    assert 'value="2000000"' in form and '<option selected value="6">' in form

@@ -565,6 +565,7 @@ class PersonPage:
     consent_by: Optional[User]
     can_consent: bool
     merged_into: Optional[Person]
+    support_group: str = "other"
 
 
 def person_page(session: Session, user: User, person: Person, household: Household, today: date) -> PersonPage:
@@ -582,7 +583,12 @@ def person_page(session: Session, user: User, person: Person, household: Househo
             if session.exec(select(Household.id).where(Household.id == hit.household.id, household_scope(user))).first()
         ]
     can_consent = user.role != Role.MEMBER or is_assigned_to(session, user, household)
+    from ..enrolments.services import place_of, support_groups
+    from ..policy import SUPPORT_GROUP_ORDER
+
+    groups = {g.value for g in support_groups(person, household, place_of(session, household))}
     return PersonPage(
+        support_group=min(groups, key=SUPPORT_GROUP_ORDER.index),
         person=person, household=household, coverage=coverage(person, today), duplicates=duplicates,
         consent_by=session.get(User, person.consent_by_id) if person.consent_by_id else None,
         can_consent=can_consent,
