@@ -563,7 +563,34 @@ class Sponsorship(SQLModel, table=True):
     paid_on: Optional[date] = None
     handed_over_on: Optional[date] = None
     handover_event: Optional[str] = Field(default=None, max_length=255)
+    event_id: Optional[int] = Field(default=None, foreign_key="outreach_event.id", index=True)
+    ended_on: Optional[date] = None
     notes: Optional[str] = None
+    created_at: datetime = _created()
+
+
+class OutreachKind(StrEnum):
+    MEETING = "meeting"  # hội nghị khách hàng / họp thôn
+    BROADCAST = "broadcast"  # loa truyền thanh
+    CEREMONY = "ceremony"  # lễ trao sổ, thẻ
+    OTHER = "other"
+
+
+class OutreachEvent(SQLModel, table=True):
+    """A village meeting, loudspeaker broadcast or hand-over ceremony, with who came and who spoke."""
+
+    __tablename__ = "outreach_event"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    village_id: Optional[int] = Field(default=None, foreign_key="village.id", index=True)  # None: commune-wide
+    kind: OutreachKind = Field(sa_type=enum_type(OutreachKind))
+    held_on: date = Field(index=True)
+    title: str = Field(max_length=200)
+    attendance: Optional[int] = None
+    speakers: Optional[str] = Field(default=None, max_length=255)
+    notes: Optional[str] = None
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = _created()
 
 
@@ -586,6 +613,7 @@ class Enrolment(SQLModel, table=True):
     member_id: Optional[int] = Field(default=None, foreign_key="committee_member.id", index=True)
     visit_id: Optional[int] = Field(default=None, foreign_key="visit.id")
     sponsorship_id: Optional[int] = Field(default=None, foreign_key="sponsorship.id")
+    event_id: Optional[int] = Field(default=None, foreign_key="outreach_event.id", index=True)
     receipt_no: Optional[str] = Field(default=None, max_length=40)
     receipt_date: Optional[date] = None
     # Cards of one household bought together share a batch: their ranks are counted within it.
