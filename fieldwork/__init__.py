@@ -69,10 +69,13 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .committees import bp as committees_bp
     from .enrolments import bp as enrolments_bp
+    from .events import bp as events_bp
     from .households import bp as households_bp
     from .imports import bp as imports_bp
     from .main import bp as main_bp
     from .parameters import bp as parameters_bp
+    from .sponsorships import bp as sponsorships_bp
+    from .targets import bp as targets_bp
     from .visits import bp as visits_bp
 
     app.register_blueprint(auth_bp)
@@ -84,6 +87,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits_bp)
     app.register_blueprint(enrolments_bp)
     app.register_blueprint(parameters_bp)
+    app.register_blueprint(sponsorships_bp)
+    app.register_blueprint(targets_bp)
+    app.register_blueprint(events_bp)
 
 
 def register_errors(app: Flask) -> None:
