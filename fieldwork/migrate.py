@@ -13,7 +13,7 @@ from .db import get_engine
 
 # Created by migrations with dialect-specific DDL, invisible to the metadata: not drift.
 UNMODELLED_TABLE_PREFIX = "search_fts"
-UNMODELLED_INDEXES = {"ix_search_entry_doc_tsv"}
+UNMODELLED_INDEXES = {"ix_search_entry_doc_tsv", "ix_search_entry_tsv"}
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

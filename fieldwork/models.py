@@ -414,10 +414,11 @@ class Person(SQLModel, table=True):
 class SearchEntry(SQLModel, table=True):
     """One searchable record (a household or a person) with its folded text and its scope.
 
-    ``doc`` holds the folded words (names, codes, phone, CCCD, BHXH code) followed by scope tokens ``v<village id>``
-    and ``c<commune id>``, so one full-text lookup both matches and scopes. SQLite indexes it with an FTS5 table
-    (``search_fts``, external content), PostgreSQL with a GIN index on ``to_tsvector('simple', doc)``; both are
-    created by the migration, not by the metadata.
+    ``doc`` holds the folded words (names, codes, phone, CCCD, BHXH code); ``scope`` the tokens ``v<village id>``
+    and ``c<commune id>``, kept apart so that nothing a user types can match them, yet one full-text lookup both
+    matches and scopes. SQLite indexes both with an FTS5 table (``search_fts``, external content, column filters),
+    PostgreSQL with a GIN index on ``doc`` weighted A and ``scope`` weighted B; both are created by the migrations,
+    not by the metadata.
     """
 
     __tablename__ = "search_entry"
@@ -429,6 +430,7 @@ class SearchEntry(SQLModel, table=True):
     household_id: int = Field(foreign_key="household.id", index=True)
     village_id: int = Field(foreign_key="village.id", index=True)
     doc: str
+    scope: str = Field(default="")
 
 
 class DuplicateDismissal(SQLModel, table=True):

@@ -40,7 +40,7 @@ def _names(hits):
 
 
 @pytest.mark.parametrize("query", ["nguyen van duc", "NGUYEN VAN DUC", "Nguyễn Văn Đức", "nguyễn văn đức",
-                                   unicodedata.normalize("NFD", "Nguyễn Văn Đức"), "nguy van d", "duc nguyen"])
+                                   unicodedata.normalize("NFD", "Nguyễn Văn Đức"), "nguyen van d", "duc nguyen"])
 def test_name_found_whatever_the_accents_case_or_unicode_form(db, registry, query):
     hits = search.search(db, registry["official"], query)
     assert ("household", "Nguyễn Văn Đức") in _names(hits)
@@ -116,3 +116,19 @@ def test_search_page_as_you_type_returns_the_partial(client, login, registry):
     assert "<html" not in body and "Nguyễn Văn Đức" in body
     assert "024070001234" not in body and "••••••••1234" in body  # masked on lists
     assert "HN-0001" not in body
+
+
+def test_a_typed_v_or_c_never_matches_the_scope_tokens(db, registry, make_committee, make_user):
+    _, members = make_committee(registry["a"])
+    member = make_user(Role.MEMBER, village=registry["a"], member=members[0])
+    # "Nguyễn Văn Đức" and "Trần Thị Hương" live in this village; only words starting with v or c may match.
+    assert {h.person.full_name if h.person else h.household.head_name
+            for h in search.search(db, member, "tran v")} == set()
+    assert ("person", "Nguyễn Văn Đức") in _names(search.search(db, member, "nguyen v"))
+    assert all("Hương" not in (h.person.full_name if h.person else "") for h in search.search(db, member, "v"))
+
+
+def test_earlier_words_are_whole_the_last_is_a_prefix(db, registry):
+    official = registry["official"]
+    assert ("person", "Nguyễn Văn Đức") in _names(search.search(db, official, "nguyen van d"))
+    assert search.search(db, official, "nguy van duc") == []
