@@ -72,14 +72,16 @@ DEFAULT_PARAMETERS: tuple[Seed, ...] = (
 
 
 def seed_parameters(session: Session) -> int:
-    """Insert the default parameters that are not there yet (by key and start date). Returns how many were added."""
-    existing = {
-        (p.key, p.valid_from)
-        for p in session.exec(select(PolicyParameter).where(PolicyParameter.province_code.is_(None))).all()
-    }
+    """Seed the keys that have no national rows yet (all of a key's history at once). Returns rows added.
+
+    A key an admin has already touched is left alone: re-seeding must never undo a corrected start date or value.
+    """
+    present = set(session.exec(
+        select(PolicyParameter.key).where(PolicyParameter.province_code.is_(None)).distinct()
+    ).all())
     added = 0
     for seed in DEFAULT_PARAMETERS:
-        if (seed.key, seed.valid_from) in existing:
+        if seed.key in present:
             continue
         session.add(
             PolicyParameter(

@@ -166,3 +166,21 @@ def test_snapshot_from_the_database_matches_the_seeds(ctx, db):
                                                (Sex.FEMALE, 2040, 720)])
 def test_retirement_age_road_map(sex, year, months):
     assert retirement_age_months(sex, year) == months
+
+
+def test_reloading_reference_data_never_undoes_an_admins_correction(db):
+    from sqlmodel import select
+
+    from fieldwork.models import PolicyParameter
+    from fieldwork.reference import load_reference_data
+
+    row = db.exec(select(PolicyParameter).where(PolicyParameter.key == "base_salary",
+                                                PolicyParameter.value == 2_530_000)).one()
+    row.valid_from = date(2026, 7, 15)  # an admin corrects the start date
+    db.add(row)
+    db.commit()
+    assert load_reference_data(db)["parameters"] == 0
+    db.commit()
+    starts = db.exec(select(PolicyParameter.valid_from).where(PolicyParameter.key == "base_salary",
+                                                              PolicyParameter.value == 2_530_000)).all()
+    assert starts == [date(2026, 7, 15)]
