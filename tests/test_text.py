@@ -54,3 +54,28 @@ def test_mask_keeps_the_last_four():
     assert mask("001203004567") == "••••••••4567"
     assert mask("123") == "•••"
     assert mask(None) == ""
+
+
+def test_every_enum_value_has_its_own_label():
+    """Str-valued enums that share a value (Poverty.NONE, BhxhStatus.NONE) must not borrow each other's label."""
+    from flask import Flask
+    from flask_babel import Babel
+
+    from fieldwork import models
+    from fieldwork.labels import label
+
+    app = Flask(__name__)
+    Babel(app)
+    with app.test_request_context():
+        assert label(models.Poverty.NONE) == "Không"
+        assert label(models.BhxhStatus.NONE) == "Chưa tham gia BHXH"
+        assert label(models.Organisation.OTHER) == "Khác"
+        assert label(models.RefusalReason.OTHER) == "Lý do khác"
+        for enum in (models.Organisation, models.Poverty, models.Sex, models.Relation, models.BhytStatus,
+                     models.BhxhStatus, models.VisitOutcome, models.RefusalReason, models.Channel,
+                     models.FollowUpKind, models.Scheme, models.EnrolmentKind, models.VillageKind,
+                     models.DropoutReason, models.OutreachKind, models.SponsorshipStatus, models.DonorKind,
+                     models.Indicator, models.PeriodKind):
+            texts = [label(member) for member in enum]
+            assert all(text and text != member.value for text, member in zip(texts, enum)), enum
+            assert len(set(texts)) == len(texts), enum

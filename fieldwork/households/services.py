@@ -36,7 +36,7 @@ from ..models import (
     utcnow,
 )
 from ..policy import retirement_age_months
-from ..text import fold, nfc, normalise_phone
+from ..text import fold, local_today, nfc, normalise_phone
 from . import rules, search
 
 
@@ -112,16 +112,26 @@ def update_household(session: Session, household: Household, *, actor: Optional[
     return household
 
 
+def _end_assignment_and_tasks(session: Session, household: Household) -> None:
+    """The responsible member no longer holds the household: the assignment ends today, open tasks are cancelled."""
+    from ..models import FollowUpStatus
+
+    session.exec(
+        update(Assignment).where(Assignment.household_id == household.id, Assignment.valid_to.is_(None))
+        .values(valid_to=local_today())
+    )
+    session.exec(
+        update(FollowUp).where(FollowUp.household_id == household.id, FollowUp.status == FollowUpStatus.OPEN)
+        .values(status=FollowUpStatus.CANCELLED, closed_at=utcnow())
+    )
+
+
 def archive_household(session: Session, household: Household, *, actor: Optional[User]) -> None:
     """Archive the household and its people; its open assignment ends today. Visits and enrolments stay."""
     before = snapshot(household)
-    now = utcnow()
-    household.archived_at = now
+    household.archived_at = utcnow()
     session.add(household)
-    session.exec(
-        update(Assignment).where(Assignment.household_id == household.id, Assignment.valid_to.is_(None))
-        .values(valid_to=date.today())
-    )
+    _end_assignment_and_tasks(session, household)
     session.flush()
     record(session, actor, "archive", household, before=before, after=snapshot(household))
     search.unindex_household(session, household)
@@ -146,10 +156,7 @@ def move_household(session: Session, household: Household, village: Village, *, 
     household.village_id = village.id
     household.updated_at = utcnow()
     session.add(household)
-    session.exec(
-        update(Assignment).where(Assignment.household_id == household.id, Assignment.valid_to.is_(None))
-        .values(valid_to=date.today())
-    )
+    _end_assignment_and_tasks(session, household)
     session.flush()
     record(session, actor, "move", household, before=before, after=snapshot(household))
     search.index_household(session, household, with_people=True)
@@ -358,7 +365,7 @@ def merge_households(session: Session, keep: Household, drop: Household, *, acto
         session.exec(update(model).where(model.household_id == drop.id).values(household_id=keep.id))
     session.exec(
         update(Assignment).where(Assignment.household_id == drop.id, Assignment.valid_to.is_(None))
-        .values(valid_to=date.today())
+        .values(valid_to=local_today())
     )
     drop.archived_at = utcnow()
     drop.merged_into_id = keep.id

@@ -20,7 +20,13 @@ from ..security import (
     roles_required,
 )
 from ..text import local_today
+from ..assignments import services as assignment_services
+from ..models import Village
 from . import bp, search, services
+
+
+def page_village(db, household) -> Village:
+    return db.get(Village, household.village_id)
 from .forms import ConsentForm, EmptyForm, HouseholdForm, MergeHouseholdForm, MoveForm, PersonForm, SearchForm
 
 MANAGERS = (Role.OFFICIAL, Role.ADMIN)
@@ -124,7 +130,8 @@ def detail(household_id: int):
                   can_manage=current_user.role in MANAGERS, action_form=EmptyForm(),
                   can_log=is_assigned_to(db, current_user, household) and not household.archived_at,
                   outcome_choices=[(o.value, o.label) for o in VisitOutcome],
-                  correctable=services.correctable_visits(db, current_user, household))
+                  correctable=services.correctable_visits(db, current_user, household),
+                  can_assign=assignment_services.can_assign(db, current_user, page_village(db, household)))
 
 
 @bp.route("/ho/<int:household_id>/sua", methods=["GET", "POST"])
