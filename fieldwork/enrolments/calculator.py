@@ -72,7 +72,7 @@ def bhxh_request(form) -> services.BhxhRequest:
         income=form.income.data, mode=form.mode.data, from_month=form.from_month.data, years=form.years.data or 0,
         missing_months=form.missing_months.data or 0, other_support=form.other_support.data or 0,
         receipt_no=(form.receipt_no.data or "").strip() or None, receipt_date=form.receipt_date.data,
-        collector_code=(form.collector_code.data or "").strip() or None,
+        collector_code=(form.collector_code.data or "").strip() or None, event_id=form.event_id.data,
     )
 
 
@@ -96,7 +96,7 @@ def bhyt_request(form) -> services.BhytRequest:
     return services.BhytRequest(
         person_ids=list(form.person_ids.data or []), months=form.months.data, from_month=form.from_month.data,
         receipt_no=(form.receipt_no.data or "").strip() or None, receipt_date=form.receipt_date.data,
-        collector_code=(form.collector_code.data or "").strip() or None,
+        collector_code=(form.collector_code.data or "").strip() or None, event_id=form.event_id.data,
     )
 
 

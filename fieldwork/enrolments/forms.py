@@ -21,7 +21,18 @@ BHYT_SUPPORT_CHOICES = [("none", _l("Không có hỗ trợ")), ("near_poor", _l(
                         ("farming_average", _l("Hộ nông, lâm, ngư nghiệp mức sống trung bình (30 %%)"))]
 MONTH_CHOICES = [(3, _l("3 tháng")), (6, _l("6 tháng")), (12, _l("12 tháng"))]
 INCOME = _l("Mức thu nhập tháng lựa chọn (đồng)")
+EVENT = _l("Từ hoạt động")
 MONTH_FORMAT = "%Y-%m"
+
+
+def _event_id(value):
+    """The "from event" select: None for "none", -1 (never an event) for garbage; the service checks the rest."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 class CalculatorForm(FlaskForm):
@@ -54,6 +65,7 @@ class BhxhEnrolmentForm(FlaskForm):
     receipt_no = StringField(_l("Số biên lai"), validators=[Length(max=40)])
     receipt_date = DateField(_l("Ngày biên lai"), validators=[Optional()], render_kw={"type": "date"})
     collector_code = StringField(_l("Mã số nhân viên thu"), validators=[Length(max=20)])
+    event_id = SelectField(EVENT, coerce=_event_id, validate_choice=False)
 
 
 class BhytEnrolmentForm(FlaskForm):
@@ -64,6 +76,7 @@ class BhytEnrolmentForm(FlaskForm):
     receipt_no = StringField(_l("Số biên lai"), validators=[Length(max=40)])
     receipt_date = DateField(_l("Ngày biên lai"), validators=[Optional()], render_kw={"type": "date"})
     collector_code = StringField(_l("Mã số nhân viên thu"), validators=[Length(max=20)])
+    event_id = SelectField(EVENT, coerce=_event_id, validate_choice=False)
 
 
 class DropoutForm(FlaskForm):

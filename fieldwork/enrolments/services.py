@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
+from ..events.services import event_for_household
 from ..models import (
     BhxhStatus,
     BhytStatus,
@@ -124,6 +125,17 @@ def _has_enrolled(session: Session, person: Person, scheme: Scheme) -> bool:
     ).first() is not None
 
 
+def _event_for(session: Session, household: Household, event_id: Optional[int]) -> Optional[int]:
+    """The outreach event an enrolment came from: one of the household's village, or commune-wide in its commune."""
+    if event_id is None:
+        return None
+    event = event_for_household(session, household, event_id)
+    if event is None:
+        raise EnrolmentError(str(_l("Hoạt động đã chọn không phải của thôn này hay của cả xã; hãy chọn lại trong "
+                                    "danh sách, hoặc chọn “— Không —”.")), "event_id")
+    return event.id
+
+
 def _close_tasks(session: Session, person: Person) -> None:
     session.exec(
         update(FollowUp)
@@ -147,6 +159,7 @@ class BhxhRequest:
     receipt_no: Optional[str] = None
     receipt_date: Optional[date] = None
     collector_code: Optional[str] = None
+    event_id: Optional[int] = None
 
 
 def quote_bhxh(session: Session, person: Person, household: Household, req: BhxhRequest, on: date):
@@ -164,6 +177,7 @@ def enrol_bhxh(session: Session, person: Person, household: Household, req: Bhxh
         quote = quote_bhxh(session, person, household, req, req.receipt_date or today)
     except CalculatorError as error:
         raise EnrolmentError(error.message, error.field) from error
+    event_id = _event_for(session, household, req.event_id)
     renewal = _has_enrolled(session, person, Scheme.BHXH_TN) or person.bhxh_status == BhxhStatus.VOLUNTARY
     enrolment = Enrolment(
         person_id=person.id, scheme=Scheme.BHXH_TN, kind=EnrolmentKind.RENEWAL if renewal else EnrolmentKind.NEW,
@@ -172,6 +186,7 @@ def enrol_bhxh(session: Session, person: Person, household: Household, req: Bhxh
         amount_total=quote.total, amount_person=quote.person, amount_state=quote.state, amount_local=quote.local,
         amount_other=quote.other, member_id=member.id if member else None, receipt_no=req.receipt_no or None,
         receipt_date=req.receipt_date, collector_code=req.collector_code or None, recorded_by_id=actor.id,
+        event_id=event_id,
     )
     session.add(enrolment)
     before = snapshot(person, ["bhxh_status", "bhxh_paid_until"])
@@ -196,6 +211,7 @@ class BhytRequest:
     receipt_no: Optional[str] = None
     receipt_date: Optional[date] = None
     collector_code: Optional[str] = None
+    event_id: Optional[int] = None
 
 
 def ranked_people(session: Session, household: Household, person_ids: list[int], from_month: date) -> tuple[list[Person], int]:
@@ -232,6 +248,7 @@ def quote_bhyt(session: Session, household: Household, req: BhytRequest, on: dat
 def enrol_bhyt(session: Session, household: Household, req: BhytRequest, *, member: Optional[CommitteeMember],
                actor: User, today: date) -> list[Enrolment]:
     pairs = quote_bhyt(session, household, req, req.receipt_date or today)
+    event_id = _event_for(session, household, req.event_id)
     batch = str(uuid.uuid4())
     enrolments = []
     for person, quote in pairs:
@@ -243,7 +260,7 @@ def enrol_bhyt(session: Session, household: Household, req: BhytRequest, *, memb
             amount_total=quote.total, amount_person=quote.person, amount_state=quote.state, amount_local=quote.local,
             member_id=member.id if member else None, receipt_no=req.receipt_no or None,
             receipt_date=req.receipt_date, collector_code=req.collector_code or None, batch_key=batch,
-            recorded_by_id=actor.id,
+            recorded_by_id=actor.id, event_id=event_id,
         )
         session.add(enrolment)
         before = snapshot(person, ["bhyt_status", "bhyt_card_expiry"])

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from ..db import get_session
+from ..events.services import recent_event_choices
 from ..htmx import render
 from ..models import DropoutReason, Person, Role, Scheme
 from ..security import get_household_for_user, get_person_for_user, is_assigned_to, member_record
@@ -43,6 +44,7 @@ def bhxh_new(person_id: int):
     person, household = get_person_for_user(db, current_user, person_id)
     _may_enrol(db, household)
     form = BhxhEnrolmentForm(data=calculator.bhxh_prefill(request.args, local_today()) if request.method == "GET" else None)
+    form.event_id.choices = recent_event_choices(db, household, local_today())
     quote = None
     if form.validate_on_submit():
         req = calculator.bhxh_request(form)
@@ -69,6 +71,7 @@ def bhyt_new(household_id: int):
                      .order_by(Person.birth_year, Person.id)).all()
     form = BhytEnrolmentForm(data=calculator.bhyt_prefill(request.args, people, local_today()) if request.method == "GET" else None)
     form.person_ids.choices = [(p.id, p.full_name) for p in people]
+    form.event_id.choices = recent_event_choices(db, household, local_today())
     if form.validate_on_submit():
         try:
             services.enrol_bhyt(db, household, calculator.bhyt_request(form), member=member_record(db, current_user),
