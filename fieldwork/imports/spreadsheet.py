@@ -1,27 +1,30 @@
 """Household lists as bytes: refuse hostile files before parsing, read cells, write workbooks.
 
-Nothing here knows about households; :mod:`.columns` gives the cells their meaning. Workbooks are opened with
-``data_only=True, read_only=True``: a formula is read as the value Excel cached for it and never evaluated (one
-without a cached value reads as empty). Text written to a workbook is always a string cell, never a formula, so a
-name like ``=HYPERLINK(...)`` cannot run when the export is opened.
+Nothing here knows about households; :mod:`.columns` gives the cells their meaning. Workbooks are read with
+python-calamine: a formula is read as the value Excel cached for it and never evaluated (one without a cached value
+reads as empty). Calamine holds a sheet as one dense block from A1 to the farthest cell with a value, so before it
+runs, the sheet XML is scanned for that cell: a 5 KB file with one value in XFD1048576 would otherwise ask for
+hundreds of gigabytes. Workbooks are written with openpyxl; text is always a string cell, never a formula, so a name
+like ``=HYPERLINK(...)`` cannot run when the export is opened.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Optional, Sequence
 
 import openpyxl
-from python_calamine import CalamineWorkbook
 from flask_babel import lazy_gettext as _l
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
+from openpyxl.utils import column_index_from_string, get_column_letter
+from python_calamine import CalamineWorkbook
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REQUEST_BYTES = MAX_BYTES + 64 * 1024  # the file plus the multipart envelope and the form's other fields
@@ -114,21 +117,75 @@ def _check_xlsx(data: bytes) -> None:
     # Sizes are now bounded, so reading every XML part is cheap; a DTD has no place in a workbook (entity bombs).
     try:
         for member in members:
-            if member.filename.endswith((".xml", ".rels")) and _has_dtd(archive, member):
-                raise bomb
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+            if member.filename.endswith((".xml", ".rels")):
+                _check_part(archive.read(member), bomb)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error):
         raise _not_xlsx() from None
 
 
-def _has_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
-    tail = b""
-    with archive.open(member) as stream:
-        while chunk := stream.read(64 * 1024):
-            window = (tail + chunk).upper()
-            if any(marker in window for marker in _DTD_MARKERS):
-                return True
-            tail = chunk[-16:]
-    return False
+def _check_part(xml: bytes, bomb: FileRefused) -> None:
+    if any(marker in xml.upper() for marker in _DTD_MARKERS):
+        raise bomb
+    rows, columns = _addressed_extent(xml)
+    if rows > MAX_ROW_NUMBER or columns > MAX_COLUMNS:
+        rows, columns = _extent(xml)  # exact, and slower: formatting-only cells far away are no reason to refuse
+    if rows > MAX_ROW_NUMBER:
+        raise _too_many_rows()
+    if columns > MAX_COLUMNS:
+        raise FileRefused(str(_l("Tệp có dữ liệu ở quá xa bên phải (sau cột %(column)s). Hãy xoá các cột thừa bên phải "
+                                 "danh sách rồi tải lên lại.", column=get_column_letter(MAX_COLUMNS))), 413)
+
+
+# A worksheet's <row> and <c> start tags, with or without a namespace prefix; attribute values may hold ">".
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)((?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
+_ATTRIBUTE = re.compile(rb"""\s+([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ADDRESS = re.compile(rb"([A-Z]*)([0-9]*)")
+_NO_CONTENT = re.compile(rb"\s*</")
+_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")  # "<" cannot occur raw in text or attribute values
+_CELL_ADDRESS = re.compile(  # a <c> tag up to its r attribute, skipping whole attributes only
+    rb"<(?:[A-Za-z_][\w.-]*:)?c(?:\s+(?!r\s*=)[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
+    rb"\s+r\s*=\s*[\"']([A-Z]{1,3})([0-9]{1,7})[\"']")
+
+
+def _addressed_extent(xml: bytes) -> tuple[int, int]:
+    """A quick upper bound of :func:`_extent` when every cell has its address (as Excel and openpyxl write them);
+    infinite when some cell has none."""
+    addresses = _CELL_ADDRESS.findall(xml)
+    if len(addresses) != len(_ANY_CELL.findall(xml)):
+        return MAX_ROW_NUMBER + 1, MAX_COLUMNS + 1
+    if not addresses:
+        return 0, 0
+    try:
+        columns = max(column_index_from_string(letters.decode()) for letters in {a for a, _ in addresses})
+    except ValueError:
+        columns = MAX_COLUMNS + 1
+    return max(int(number) for _, number in addresses), columns
+
+
+def _extent(xml: bytes) -> tuple[int, int]:
+    """The farthest row and column holding a value, placing cells without an address as Excel does (next row,
+    next column); cells with no content (formatting only) are left out, as calamine leaves them out."""
+    row = column = far_row = far_column = 0
+    for tag in _TAG.finditer(xml):
+        name, attributes, closed = tag.groups()
+        address = next((a[1] or a[2] for a in _ATTRIBUTE.findall(attributes) if a[0] == b"r"), None)
+        ref = _ADDRESS.fullmatch(address) if address is not None else None
+        if name == b"row":
+            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            column = 0
+            continue
+        if ref and ref.group(1):
+            try:
+                column = column_index_from_string(ref.group(1).decode())
+            except ValueError:
+                column = MAX_COLUMNS + 1
+        else:
+            column += 1
+        cell_row = int(ref.group(2)) if ref and ref.group(2) else row
+        if closed or _NO_CONTENT.match(xml, tag.end()):
+            continue
+        far_row, far_column = max(far_row, cell_row), max(far_column, column)
+    return far_row, far_column
 
 
 def _decode_csv(data: bytes) -> str:
