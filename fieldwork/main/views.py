@@ -6,6 +6,8 @@ from flask_login import current_user, login_required
 from ..db import get_session
 from ..htmx import render
 from ..models import Role
+from ..targets import services as targets
+from ..text import local_today
 from . import bp, services
 
 
@@ -19,5 +21,6 @@ def home():
                                     tier=request.args.get("viec", type=int))
         return render("main/home_member.html", "worklist/_rows.html", home=home, work=home.work)
     if current_user.role == Role.OFFICIAL:
-        return render("main/home_official.html", home=services.official_home(db, current_user))
+        return render("main/home_official.html", home=targets.commune_dashboard(
+            db, current_user, local_today(), request.args.get("chi-tieu", type=int)))
     return render("main/home_admin.html", home=services.admin_home(db))
