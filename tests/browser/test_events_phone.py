@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from fieldwork.models import OutreachEvent, OutreachKind, Role
 from fieldwork.text import local_today
@@ -48,8 +50,13 @@ def test_head_logs_a_meeting_on_a_phone(live_server, phone_page, db, make_villag
 
     page.get_by_role("link", name="Hoạt động tuyên truyền").first.click()
     page.locator("#event-rows li").nth(1).wait_for()
+    # The list arrived by a boosted swap: wait until htmx has initialised its filter form, or the change is lost.
+    page.wait_for_function("() => { const el = document.querySelector('#loai');"
+                           " const owner = el && el.closest('[hx-get]'); return !!(owner && owner['htmx-internal-data']); }")
     page.locator("#loai").select_option("broadcast")
-    page.wait_for_url("**/hoat-dong?loai=broadcast**")
+    # htmx pushes the URL with history.pushState: no load event comes, so poll the URL rather than wait_for_url.
+    expect(page).to_have_url(re.compile(r"/hoat-dong\?.*loai=broadcast"))
+    expect(page.locator("#event-rows")).not_to_contain_text("Hội nghị khách hàng")
     rows = page.locator("#event-rows").inner_text()
     assert "Phát loa tuyên truyền" in rows and "Hội nghị khách hàng" not in rows
     for row in page.locator("#event-rows a.row").all():
