@@ -25,6 +25,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     )
     load_config(app, test_config)
     register_extensions(app)
+    register_headers(app)
     register_database(app)
     register_blueprints(app)
     register_errors(app)
@@ -49,13 +50,20 @@ def load_config(app: Flask, test_config: Optional[Mapping[str, Any]]) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from .extensions import babel, csrf, htmx, login_manager
+    from .extensions import babel, csrf, htmx, limiter, login_manager
     from .i18n import select_locale, select_timezone
 
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    limiter.init_app(app)
+
+
+def register_headers(app: Flask) -> None:
+    from .headers import init_app
+
+    init_app(app)
 
 
 def register_database(app: Flask) -> None:
@@ -70,11 +78,16 @@ def register_blueprints(app: Flask) -> None:
     from .committees import bp as committees_bp
     from .enrolments import bp as enrolments_bp
     from .events import bp as events_bp
+    from .exports import bp as exports_bp
+    from .history import bp as history_bp
     from .households import bp as households_bp
     from .imports import bp as imports_bp
     from .main import bp as main_bp
+    from .offline import bp as offline_bp
     from .parameters import bp as parameters_bp
+    from .privacy import bp as privacy_bp
     from .sponsorships import bp as sponsorships_bp
+    from .reports import bp as reports_bp
     from .targets import bp as targets_bp
     from .visits import bp as visits_bp
 
@@ -83,13 +96,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(committees_bp)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(households_bp)
+    app.register_blueprint(history_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(enrolments_bp)
     app.register_blueprint(parameters_bp)
     app.register_blueprint(sponsorships_bp)
     app.register_blueprint(targets_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(events_bp)
+    app.register_blueprint(offline_bp)
+    app.register_blueprint(exports_bp)
 
 
 def register_errors(app: Flask) -> None:

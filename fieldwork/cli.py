@@ -1,4 +1,5 @@
-"""Flask commands: ``flask db ...``, ``flask reference load``, ``flask demo load``, ``flask user create``."""
+"""Flask commands: ``flask db ...``, ``flask reference load``, ``flask demo load``, ``flask user create``,
+``flask reports freeze-week``, ``flask backup create|restore``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 reference_cli = AppGroup("reference", help="Reference data: administrative units and legal parameters.")
 demo_cli = AppGroup("demo", help="The demo commune.")
 user_cli = AppGroup("user", help="User accounts.")
+reports_cli = AppGroup("reports", help="Weekly reports.")
+backup_cli = AppGroup("backup", help="Online backups of the database, and restoring one.")
 
 
 @db_cli.command("upgrade")
@@ -151,6 +154,59 @@ def user_create(phone, display_name, role, commune_code, village_code, password)
         click.echo(f"Created {role.value} {user.display_name} ({user.phone}).")
 
 
+@reports_cli.command("freeze-week")
+@click.option("--week", "week_key", default=None, help="ISO week, e.g. 2026-W47 (default: last week).")
+@click.option("--commune", "commune_code", default=None, help="Only this commune (5-digit code).")
+def reports_freeze_week(week_key: str | None, commune_code: str | None) -> None:
+    """Print and archive the week's report of every active village and of every commune that has villages; a
+    report already printed for the week is left as it is, so the weekly cron can run again safely."""
+    from .reports.commands import freeze_week
+    from .reports.week import parse_week, week_of
+
+    week = parse_week(week_key) if week_key else week_of(local_today()).shifted(-1)
+    if week is None or week.first > local_today():
+        raise click.BadParameter("expected a past or current ISO week such as 2026-W47", param_hint="--week")
+    with session_scope() as session:
+        printed, skipped = freeze_week(session, week, local_today(), commune_code)
+    click.echo(f"Week {week.key}: {printed} reports printed, {skipped} already printed.")
+
+
+@backup_cli.command("create")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+              help="Where to write the backup (default: instance/backups).")
+def backup_create(directory: str | None) -> None:
+    """A consistent copy of the database while the app keeps running, in a dated file."""
+    from pathlib import Path
+
+    from .backup import BackupError, create
+
+    try:
+        path = create(current_app.config["DATABASE_URL"], Path(directory or Path(current_app.instance_path) / "backups"))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {path} ({path.stat().st_size:,} bytes).")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask: the current database is replaced.")
+def backup_restore(source: str, yes: bool) -> None:
+    """Replace the database by a backup made with `flask backup create`. Stop the app first."""
+    from pathlib import Path
+
+    from .backup import BackupError, restore
+    from .db import get_engine
+
+    if not yes:
+        click.confirm("This replaces every record in the database with the backup. Continue?", abort=True)
+    get_engine(current_app).dispose()
+    try:
+        restore(current_app.config["DATABASE_URL"], Path(source))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Database restored from {source}.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, reference_cli, demo_cli, user_cli):
+    for group in (db_cli, reference_cli, demo_cli, user_cli, reports_cli, backup_cli):
         app.cli.add_command(group)

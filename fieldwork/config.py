@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -20,6 +21,34 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # Served over HTTPS (FIELDWORK_HTTPS=1): Secure cookies named __Host-..., HSTS. See fieldwork/headers.py.
+    HTTPS = False
+    # How many reverse proxies in front set X-Forwarded-For and X-Forwarded-Proto (FIELDWORK_TRUSTED_PROXIES=1
+    # behind nginx). Left at 0, those headers are ignored: anyone could forge them to dodge the per-address limit.
+    TRUSTED_PROXIES = 0
+
+    # How long a login lasts without use (idle) and at most (absolute), by role. Members work in the field for
+    # days on their own phone, whose offline queue holds visits until they sign in again; officials and admins
+    # sit at shared commune desktops. "Remember me" only keeps the cookie after the browser closes, within these.
+    SESSION_IDLE_MINUTES_MEMBER = 3 * 24 * 60
+    SESSION_MAX_MINUTES_MEMBER = 30 * 24 * 60
+    SESSION_IDLE_MINUTES_STAFF = 2 * 60
+    SESSION_MAX_MINUTES_STAFF = 12 * 60
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)  # the remembered cookie; the limits above end it sooner
+    # A one-time password given by an official must be used (and replaced) within this many days.
+    ONE_TIME_PASSWORD_DAYS = 7
+
+    # Failed password attempts (sign-in and change of password), counted per account (the phone typed) and per
+    # address. Counts live in memory (per process) unless RATELIMIT_STORAGE_URI names a shared store, e.g.
+    # FIELDWORK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 (pip install "fieldwork[redis]").
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes; 50 per day"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes; 500 per day"  # generous: behind a carrier NAT, a commune is one
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_KEY_PREFIX = "fieldwork"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # a Redis outage falls back to per-process counts, never to none
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     WTF_CSRF_HEADERS = ["X-CSRFToken"]

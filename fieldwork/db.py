@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, g, jsonify, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -39,8 +39,49 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def storable(text: str) -> bool:
+    """Whether both databases can keep ``text``: PostgreSQL refuses NUL (U+0000) in text, and neither driver can
+    encode a lone surrogate (which JSON's "\\ud800" escapes produce) as UTF-8."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _all_storable(value) -> bool:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return all(_all_storable(k) and _all_storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_all_storable(v) for v in value)
+    return True
+
+
+def _refuse_unstorable_text():
+    """Text no database can store is refused (400) before any query, so both backends answer alike: SQLite would
+    keep a NUL that PostgreSQL refuses mid-request with a 500. No keyboard types these; a forged request or a broken
+    file does."""
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        return None  # never read: refused as too large by the view or by Werkzeug
+    texts = [v for data in (request.args, request.form) for _k, v in data.items(multi=True)]
+    texts += [f.filename or "" for _k, f in request.files.items(multi=True)]
+    if all(storable(t) for t in texts) and (not request.is_json or _all_storable(request.get_json(silent=True))):
+        return None
+    if request.is_json:
+        response = jsonify(error="bad_request")
+        response.status_code = 400
+        return response
+    abort(400)
+
+
 def init_app(app: Flask) -> None:
     app.extensions[_ENGINE_KEY] = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False))
+    app.before_request(_refuse_unstorable_text)
 
     @app.after_request
     def _commit_or_rollback(response):
@@ -73,6 +114,14 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
     return g.db_session
+
+
+def discard_request_session() -> None:
+    """Roll back the request's session after an unexpected error: what it did is lost anyway, and the error page
+    must still be able to read (the signed-in user, for the layout) instead of failing on the broken transaction."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
 
 
 @contextmanager

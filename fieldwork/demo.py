@@ -105,6 +105,22 @@ VILLAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Thôn Đồng Vương", ("Xóm Trên", "Xóm Giữa", "Xóm Dưới", "Xóm Đồi")),
     ("Thôn Liên Sơn", ("Xóm Đông", "Xóm Tây", "Xóm Gốc Vải")),
 )
+# Further villages, used only when a bigger commune is asked for (``build_demo(villages=20)``, bench/reports.py).
+MORE_VILLAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Thôn Cầu Gạo", ("Xóm Cầu", "Xóm Chợ", "Xóm Bến")),
+    ("Thôn Đồng Lạc", ("Xóm Trên", "Xóm Dưới")),
+    ("Thôn Đình Cả", ("Xóm Đình", "Xóm Giữa", "Xóm Ngoài")),
+    ("Thôn Hòa Bình", ("Xóm Đông", "Xóm Tây")),
+    ("Thôn Nội Thôn", ("Xóm Trong", "Xóm Ngoài", "Xóm Bãi")),
+    ("Thôn Tân Lập", ("Xóm Mới", "Xóm Đồi", "Xóm Suối")),
+    ("Thôn Chùa Vẽ", ("Xóm Chùa", "Xóm Giếng")),
+    ("Thôn Đông Lễ", ("Xóm Trên", "Xóm Giữa", "Xóm Dưới")),
+    ("Thôn Bãi Dọc", ("Xóm Bãi", "Xóm Đồng", "Xóm Núi", "Xóm Ao")),
+    ("Thôn Làng Chẽ", ("Xóm Trên", "Xóm Dưới")),
+    ("Thôn Ngọc Châu", ("Xóm Đông", "Xóm Tây", "Xóm Nam")),
+    ("Thôn Phúc Lâm", ("Xóm Đình", "Xóm Chợ")),
+    ("Thôn Song Khê", ("Xóm Bến", "Xóm Đồng", "Xóm Trại")),
+)
 
 # (surname, weight); every surname carries a diacritic. Thân and Giáp are typical of the old Bắc Giang.
 SURNAMES_KINH = (
@@ -688,8 +704,9 @@ class _Builder:
 
     # -- contribution arithmetic (the dated parameters in force on the first month paid) ------------------------
 
-    def bhxh_amounts(self, hh: _HouseholdPlan, person: Person, income: int, months: int, on: date) -> tuple[int, int]:
-        """(total, state support) of a voluntary social-insurance payment."""
+    def bhxh_amounts(self, hh: _HouseholdPlan, person: Person, income: int, months: int,
+                     on: date) -> tuple[int, int, int]:
+        """(total, state support, state share in basis points) of a voluntary social-insurance payment."""
         rate = self.param("bhxh_tn_rate", on)
         if hh.row.poverty is Poverty.POOR:
             share = self.param("bhxh_tn_support_poor", on)
@@ -702,7 +719,7 @@ class _Builder:
         line = self.param("rural_poverty_line", on)
         total = _bp(income, rate) * months
         state = _bp(_bp(line, rate), share) * months
-        return total, state
+        return total, state, share
 
     def bhyt_monthly(self, rank: int, on: date) -> int:
         first = _bp(self.param("base_salary", on), self.param("bhyt_hgd_rate", on))
@@ -758,6 +775,8 @@ class _Builder:
                 amount_local=0,
                 amount_other=other,
                 amount_person=total - state - other,
+                state_share_bp=share,
+                local_share_bp=0,
                 receipt_no=self.next_receipt(),
                 receipt_date=receipt,
                 created_at=created,
@@ -793,7 +812,7 @@ class _Builder:
             mode = _weighted(rng, ((PaymentMode.MONTHLY, 15), (PaymentMode.QUARTERLY, 25),
                                    (PaymentMode.HALF_YEARLY, 25), (PaymentMode.YEARLY, 35)))
         months = int(mode.value)
-        total, state = self.bhxh_amounts(hh, person, income, months, from_month)
+        total, state, share = self.bhxh_amounts(hh, person, income, months, from_month)
         other = min(sponsorship.amount, total - state) if sponsorship is not None else 0
         valid_until = _last_day(from_month, months)
         row = Enrolment(
@@ -809,6 +828,8 @@ class _Builder:
             amount_local=0,
             amount_other=other,
             amount_person=total - state - other,
+            state_share_bp=share,
+            local_share_bp=0,
             receipt_no=self.next_receipt(),
             receipt_date=receipt,
             created_at=self.instant(receipt, 8, 17),
@@ -1042,7 +1063,8 @@ class _Builder:
             bhxh = [p for p in self.bhxh_prospects(hh) if p.bhxh_status is BhxhStatus.NONE]
             if bhxh:
                 candidates.append((hh, rng.choice(bhxh), Scheme.BHXH_TN))
-        count = min(len(candidates), rng.randint(10, 15))
+        # 10 to 15 for the seven demo villages; in proportion for a bigger commune.
+        count = min(len(candidates), rng.randint(10, 15) * len(plans) // len(VILLAGES))
         # Every stage is represented (two of each at least), the rest drawn; then in random order.
         stages = (SponsorshipStatus.HANDED_OVER, SponsorshipStatus.PAID, SponsorshipStatus.APPROVED,
                   SponsorshipStatus.PROPOSED)
@@ -1070,7 +1092,7 @@ class _Builder:
             if scheme is Scheme.BHXH_TN:
                 from_month = start
                 income = self.param("rural_poverty_line", from_month)
-                total, state = self.bhxh_amounts(hh, person, income, months, from_month)
+                total, state, share = self.bhxh_amounts(hh, person, income, months, from_month)
                 amount = total - state
             else:
                 from_month = start if status is not SponsorshipStatus.HANDED_OVER else _add_months(start, 1)
@@ -1133,7 +1155,10 @@ class _Builder:
         common = dict(commune_id=commune.id, period_kind=PeriodKind.YEAR, period_start=start, period_end=end,
                       deadline=end, created_by_id=official.id, created_at=created)
         label = f"Chỉ tiêu năm {year}"
-        parents = [Target(indicator=ind, value=value, label=label, **common) for ind, value in wholes]
+        # The counts are the seven demo villages' (a bigger commune's in proportion); the coverage rate is not.
+        parents = [Target(indicator=ind, label=label, **common,
+                          value=value if ind is Indicator.BHYT_COVERAGE else value * len(plans) // len(VILLAGES))
+                   for ind, value in wholes]
         self.write(parents)
         sizes = [len(plan.households) for plan in plans]
         children = []
@@ -1171,10 +1196,21 @@ def rebuild_search(session: Session, village_ids: list[int]) -> None:
     rebuild(session, village_ids)
 
 
-def build_demo(session: Session, today: date, seed: int = 2025) -> DemoSummary:
+def _village_names(count: int) -> list[tuple[str, tuple[str, ...]]]:
+    """The first ``count`` villages: the seven of the demo, then :data:`MORE_VILLAGES`, then numbered ones."""
+    if count < 1:
+        raise ValueError("the demo commune needs at least one village")
+    names = list(VILLAGES + MORE_VILLAGES)[:count]
+    names += [(f"Thôn Số {n}", ("Xóm Trên", "Xóm Giữa", "Xóm Dưới")) for n in range(len(names) + 1, count + 1)]
+    return names
+
+
+def build_demo(session: Session, today: date, seed: int = 2025, villages: int = len(VILLAGES)) -> DemoSummary:
     """Add the demonstration commune's villages, people and history to ``session`` (flushes, never commits).
 
-    Needs the reference data (catalogue and policy parameters) loaded first.
+    Needs the reference data (catalogue and policy parameters) loaded first. ``villages``: how many villages the
+    commune has (the demo's seven by default; more for benchmarks — the commune's targets and the number of
+    sponsorships grow in proportion, each village keeps the demo's size).
     """
     commune = session.exec(select(Commune).where(Commune.code == DEMO_COMMUNE_CODE)).first()
     if commune is None:
@@ -1185,7 +1221,7 @@ def build_demo(session: Session, today: date, seed: int = 2025) -> DemoSummary:
     donors = b.donors(commune)
 
     plans: list[_VillagePlan] = []
-    for index, (name, xom) in enumerate(VILLAGES):
+    for index, (name, xom) in enumerate(_village_names(villages)):
         row = Village(
             commune_id=commune.id,
             code=f"T{index + 1:02d}",

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .db import discard_request_session
+
 MESSAGES = {
     400: (_l("Yêu cầu không hợp lệ"), _l("Dữ liệu gửi lên không đúng. Hãy quay lại trang trước và thử lại.")),
     403: (_l("Không có quyền truy cập"), _l("Tài khoản của bạn không được xem trang này. Nếu cần, hãy liên hệ cán bộ xã.")),
@@ -40,4 +42,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):
         app.logger.exception("Unhandled error")
+        discard_request_session()
         return render_error(500)

@@ -305,6 +305,9 @@ class User(UserMixin, SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     # Part of the login cookie: bumping it (at logout, password change) invalidates every copy of the cookie.
     session_version: int = 1
+    # Set with a one-time password from an official: the user must choose their own before doing anything else.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    password_changed_at: Optional[datetime] = _instant()
     locale: Optional[str] = Field(default=None, max_length=5)
     created_at: datetime = _created()
     last_login_at: Optional[datetime] = _instant()
@@ -405,6 +408,9 @@ class Person(SQLModel, table=True):
     consent_at: Optional[datetime] = _instant()
     consent_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     consent_note: Optional[str] = Field(default=None, max_length=255)
+    # The person withdrew consent: no more outreach, and reports count them without naming them.
+    consent_withdrawn_at: Optional[datetime] = _instant()
+    consent_withdrawn_note: Optional[str] = Field(default=None, max_length=255)
     archived_at: Optional[datetime] = _instant()
     merged_into_id: Optional[int] = Field(default=None, foreign_key="person.id")
     created_at: datetime = _created()
@@ -536,6 +542,31 @@ class FollowUp(SQLModel, table=True):
     closed_at: Optional[datetime] = _instant()
 
 
+class AttentionReason(StrEnum):
+    REASSIGNED = "reassigned"  # the household had another responsible member by the time the visit arrived
+    ARCHIVED = "archived"  # archived or merged away by the time the visit arrived
+    CONFLICT = "conflict"  # the same visit (UUID) sent again with different content; the stored one is kept
+
+
+class VisitAttention(SQLModel, table=True):
+    """A visit sent from a phone that an official must look at: kept as it arrived, never dropped.
+
+    A visit logged offline for a household that was reassigned or archived meanwhile is stored without its usual
+    effects (follow-ups, taking the household off the worklists); for a conflict, ``payload`` holds what the phone
+    sent, since the stored visit is never overwritten.
+    """
+
+    __tablename__ = "visit_attention"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    reason: AttentionReason = Field(sa_type=enum_type(AttentionReason))
+    payload: Optional[dict] = Field(default=None, sa_type=sa.JSON)
+    created_at: datetime = _created()
+    resolved_at: Optional[datetime] = _instant()
+    resolved_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+
+
 class Donor(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     commune_id: int = Field(foreign_key="commune.id", index=True)
@@ -621,6 +652,9 @@ class Enrolment(SQLModel, table=True):
     # Cards of one household bought together share a batch: their ranks are counted within it.
     batch_key: Optional[str] = Field(default=None, max_length=36, index=True)
     collector_code: Optional[str] = Field(default=None, max_length=20)  # mã số nhân viên thu (D05-TS)
+    # The support shares the amounts were computed with (basis points), as the agents' lists print them.
+    state_share_bp: Optional[int] = None
+    local_share_bp: Optional[int] = None
     recorded_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = _created()
 
@@ -662,6 +696,36 @@ class Target(SQLModel, table=True):
     period_end: date
     deadline: date
     value: int  # a count, or basis points for a rate
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = _created()
+
+
+class ReportKind(StrEnum):
+    VILLAGE = "village"
+    COMMUNE = "commune"
+
+
+class Report(SQLModel, table=True):
+    """A weekly report as printed: its figures and its PDF, frozen. A correction is a new version with a note."""
+
+    __tablename__ = "report"
+    __table_args__ = (sa.UniqueConstraint("unit_key", "week_start", "version"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: ReportKind = Field(sa_type=enum_type(ReportKind))
+    commune_id: int = Field(foreign_key="commune.id", index=True)
+    village_id: Optional[int] = Field(default=None, foreign_key="village.id", index=True)
+    unit_key: str = Field(max_length=20)  # "v<village id>" or "c<commune id>": one numbering of versions per unit
+    week_start: date = Field(index=True)  # the Monday of the ISO week
+    week_end: date
+    version: int = 1
+    note: Optional[str] = None  # why a new version was issued
+    proposals: Optional[str] = None  # khó khăn, kiến nghị, as the committee head wrote them
+    prepared_by: str = Field(max_length=120)  # người lập biểu, as printed
+    figures: dict = Field(sa_type=sa.JSON)
+    pdf: bytes = Field(sa_type=sa.LargeBinary)
+    pdf_sha256: str = Field(max_length=64)
+    pdf_size: int
     created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = _created()
 

@@ -314,6 +314,8 @@ class BhytMemberQuote:
     local: int
     person: int
     support: str
+    state_share_bp: int = 0
+    local_share_bp: int = 0
 
 
 def bhyt_monthly(p: PolicySnapshot, rank: int) -> int:
@@ -343,7 +345,9 @@ def bhyt_quote(p: PolicySnapshot, *, months: int, supports: list) -> list[BhytMe
         total = monthly * months
         state_bp = p.get(BHYT_SUPPORT_KEYS[support]) if support in BHYT_SUPPORT_KEYS else 0
         state = _share(monthly, state_bp) * months
-        local = min(_share(monthly, p.local(f"bhyt_local_support_{support.value}")) * months, total - state)
+        local_bp = p.local(f"bhyt_local_support_{support.value}")
+        local = min(_share(monthly, local_bp) * months, total - state)
         quotes.append(BhytMemberQuote(rank=rank, monthly=monthly, months=months, total=total, state=state,
-                                      local=local, person=total - state - local, support=support.value))
+                                      local=local, person=total - state - local, support=support.value,
+                                      state_share_bp=state_bp, local_share_bp=local_bp))
     return quotes

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import func, select
 
-from fieldwork.models import Assignment, AuditEvent, CommitteeMember, Role, User
+from fieldwork.models import Assignment, AuditEvent, CommitteeMember, Role, User, utcnow
 
 OTP = re.compile(r'id="one-time-password">([^<]+)<')
 
@@ -23,6 +23,16 @@ def setup(make_village, make_committee, make_user):
 
 def _url(setup, member, tail=""):
     return f"/thon/{setup['village'].id}/ban/thanh-vien/{member.id}/tai-khoan{tail}"
+
+
+def _first_sign_in(app, member, password):
+    """A phone signed in with the password the official handed over, which the member then replaces."""
+    phone = app.test_client()
+    phone.post_form("/dang-nhap", {"phone": member.phone, "password": password})
+    mine = "Ruong-lua-Dong-Bong"
+    assert phone.post_form("/doi-mat-khau", {"current_password": password, "new_password": mine,
+                                             "confirm": mine}).status_code == 302
+    return phone
 
 
 def _grant(client, setup, member) -> str:
@@ -58,8 +68,16 @@ def test_official_gives_a_login_and_the_member_signs_in_with_it(app, client, log
     assert password not in client.get(_url(setup, member).replace("tai-khoan", "sua")).get_data(as_text=True)
 
     phone = app.test_client()
-    assert phone.post_form("/dang-nhap", {"phone": member.phone, "password": password}).status_code == 302
+    signed_in = phone.post_form("/dang-nhap", {"phone": member.phone, "password": password})
+    # The official has seen this password: the member must choose their own before anything else.
+    assert signed_in.status_code == 302
+    assert phone.get("/").headers["Location"] == "/doi-mat-khau"
+    changed = phone.post_form("/doi-mat-khau", {"current_password": password, "new_password": "Ruong-lua-Dong-Bong",
+                                                "confirm": "Ruong-lua-Dong-Bong"})
+    assert changed.status_code == 302
     assert "Việc của tôi" in phone.get("/").get_data(as_text=True)
+    db.expire_all()
+    assert not db.get(User, member.user_id).must_change_password
 
 
 def test_village_page_shows_who_has_a_login(client, login, setup):
@@ -103,8 +121,7 @@ def test_taking_the_login_away_ends_the_members_session(app, client, login, db, 
     login(setup["official"])
     member = setup["members"][2]
     password = _grant(client, setup, member)
-    phone = app.test_client()
-    phone.post_form("/dang-nhap", {"phone": member.phone, "password": password})
+    phone = _first_sign_in(app, member, password)
     assert phone.get("/").status_code == 200
 
     response = client.post_form(_url(setup, member, "/thu-hoi"))
@@ -145,8 +162,7 @@ def test_leaving_the_committee_deactivates_the_login(app, client, login, db, set
     member = setup["members"][2]
     household = make_household(setup["village"], assigned_to=member, people=1)
     password = _grant(client, setup, member)
-    phone = app.test_client()
-    phone.post_form("/dang-nhap", {"phone": member.phone, "password": password})
+    phone = _first_sign_in(app, member, password)
     assert phone.get("/").status_code == 200
 
     response = client.post_form(f"/thon/{setup['village'].id}/ban/thanh-vien/{member.id}/roi-ban",
@@ -194,3 +210,18 @@ def test_someone_who_rejoins_gets_their_old_login_back(app, client, login, db, s
     phone = app.test_client()
     assert phone.post_form("/dang-nhap", {"phone": member.phone, "password": first}).status_code == 401
     assert phone.post_form("/dang-nhap", {"phone": member.phone, "password": second}).status_code == 302
+
+
+def test_an_unused_first_password_expires_after_a_week(app, client, login, db, setup):
+    login(setup["official"])
+    member = setup["members"][2]
+    password = _grant(client, setup, member)
+    db.refresh(member)
+    user = db.get(User, member.user_id)
+    assert user.must_change_password
+    user.password_changed_at = utcnow() - timedelta(days=7, minutes=1)
+    db.add(user)
+    db.commit()
+    response = app.test_client().post_form("/dang-nhap", {"phone": member.phone, "password": password})
+    assert response.status_code == 401
+    assert "Mật khẩu cán bộ xã cấp đã hết hạn vì quá 7 ngày" in response.get_data(as_text=True)

@@ -214,3 +214,13 @@ def test_replay_days_later_with_a_now_past_date_is_still_a_replay(client, login,
                                 today=day + timedelta(days=3))
     assert result.created is False
     assert db.exec(select(func.count(Visit.id))).one() == 1
+
+
+def test_an_unknown_outcome_in_the_link_opens_the_form_with_the_default(client, login, db, make_village,
+                                                                        make_committee, make_household, make_user):
+    village = make_village()
+    _, members = make_committee(village)
+    household = make_household(village, assigned_to=members[1])
+    login(make_user(Role.MEMBER, village=village, member=members[1]))
+    response = client.get(f"/ho/{household.id}/van-dong?ket-qua=xyz")
+    assert response.status_code == 200 and 'value="considering"' in response.get_data(as_text=True)

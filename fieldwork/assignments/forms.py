@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 BALANCED = "deu"  # the handover choice "share among the other members"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number fails the query instead of finding nothing
 
 
 def _optional_int(value):
@@ -44,6 +45,8 @@ class IdsField(Field):
     def process_formdata(self, valuelist):
         try:
             self.data = sorted({int(v) for v in valuelist})
+            if any(not 0 < i <= MAX_ID for i in self.data):
+                raise ValueError("not a row id")
         except ValueError as error:
             self.data = []
             raise ValueError(_l("Danh sách hộ đã chọn không hợp lệ; hãy tải lại trang và chọn lại.")) from error

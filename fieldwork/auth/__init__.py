@@ -32,4 +32,4 @@ def load_user(cookie_id: str) -> Optional[User]:
     return user
 
 
-from . import views  # noqa: E402,F401
+from . import sessions, views  # noqa: E402,F401

@@ -14,17 +14,28 @@ from ..models import Organisation, VillageKind
 from ..text import format_date, local_today
 
 
+INVALID_DATE = _l("Ngày không hợp lệ; hãy chọn ngày hoặc nhập theo dạng ngày/tháng/năm, ví dụ 15/08/2025.")
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)  # the days the office's papers can carry
+
+
+def plausible_date(_form, field):
+    """Refuse a day no paper carries (year 1, year 9999): it would be stored, and overflow later arithmetic."""
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(INVALID_DATE)
+
+
 class LocalDateField(DateField):
     """``<input type=date>`` sends 2025-08-15; a phone without a date picker sends what was typed, 15/08/2025.
     Empty input is left to ``InputRequired``, so the person sees one message, not two."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], invalid_value_message=_l(
-            "Ngày không hợp lệ; hãy chọn ngày hoặc nhập theo dạng ngày/tháng/năm, ví dụ 15/08/2025."), **kwargs)
+        super().__init__(label, [*(validators or []), plausible_date], format=["%Y-%m-%d", "%d/%m/%Y"],
+                         invalid_value_message=INVALID_DATE, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist and not "".join(valuelist).strip():
             self.data = None
+            self.raw_data = []  # spaces alone are no date: InputRequired (which reads raw_data) says so
             return
         super().process_formdata([v.strip() for v in valuelist])
 

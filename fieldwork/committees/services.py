@@ -9,7 +9,6 @@ is reported back so the official sees what changed.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Optional, Sequence
@@ -20,7 +19,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
-from ..auth.services import create_user, hash_password
+from ..auth import passwords
+from ..auth.services import create_user, hash_password, set_password
 from ..households import rules
 from ..households.services import RegistryError
 from ..labels import label
@@ -35,6 +35,7 @@ from ..models import (
     User,
     Village,
     VillageKind,
+    utcnow,
 )
 from ..security import village_scope
 from ..text import format_date, nfc, normalise_phone
@@ -42,8 +43,8 @@ from ..text import format_date, nfc, normalise_phone
 MIN_MEMBERS = 5
 MAX_MEMBERS = 7
 # Lower case without look-alikes (no i, l, o, 0, 1): easy to read aloud and to type on a phone keyboard.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-PASSWORD_LENGTH = 10
+PASSWORD_ALPHABET = passwords.ALPHABET
+PASSWORD_LENGTH = passwords.GENERATED_LENGTH
 
 VILLAGE_FIELDS = ("code", "name", "kind")
 MEMBER_FIELDS = ("full_name", "phone", "organisation", "title", "is_head", "joined_on")
@@ -85,7 +86,8 @@ def committee_problems(members: Sequence[CommitteeMember]) -> list[Problem]:
 
 
 def generate_password() -> str:
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
+    """A one-time password for a member, meeting the same rules as any password."""
+    return passwords.generate_password()
 
 
 # --- villages ----------------------------------------------------------------------------------------------------
@@ -442,8 +444,8 @@ def grant_login(session: Session, member: CommitteeMember, village: Village, *,
     _require_active(member)
     user = member_login(session, member)
     if user is not None and user.active:
-        raise RegistryError(str(_l("%(name)s đã có tài khoản đăng nhập. Muốn cấp mật khẩu mới, hãy thu hồi tài "
-                                   "khoản rồi cấp lại.", name=member.full_name)))
+        raise RegistryError(str(_l("%(name)s đã có tài khoản đăng nhập. Nếu họ quên mật khẩu, hãy bấm “Cấp mật "
+                                   "khẩu mới”.", name=member.full_name)))
     phone = normalise_phone(member.phone)
     if not phone or rules.phone_error(phone):
         raise RegistryError(str(_l("Cần số điện thoại đúng của thành viên (10 chữ số, bắt đầu bằng 0) để làm tên "
@@ -457,11 +459,14 @@ def grant_login(session: Session, member: CommitteeMember, village: Village, *,
     if user is None:
         user = create_user(session, phone=phone, display_name=member.full_name, role=Role.MEMBER, password=password,
                            commune_id=village.commune_id, village_id=village.id, actor=actor)
+        user.must_change_password = True  # the official saw it: the member chooses their own at first sign-in
+        session.add(user)
     else:
         before = snapshot(user)
         user.phone, user.display_name, user.active = phone, member.full_name, True
         user.commune_id, user.village_id = village.commune_id, village.id
-        user.password_hash = hash_password(password)
+        user.password_hash, user.password_changed_at = hash_password(password), utcnow()
+        user.must_change_password = True  # as for a first login: the official saw this password
         user.session_version += 1
         session.add(user)
         session.flush()
@@ -484,6 +489,22 @@ def _link_login(session: Session, member: CommitteeMember, user: User, *, actor:
     session.add(member)
     session.flush()
     record(session, actor, "grant_login", member, before=before, after=snapshot(member))
+
+
+def reset_password(session: Session, member: CommitteeMember, *, actor: Optional[User]) -> tuple[User, str]:
+    """A new one-time password for a member who forgot theirs, shown once to the official.
+
+    The member's sessions end at once (on every phone); at their next sign-in they must choose their own password,
+    and the one given here stops working if not used within ONE_TIME_PASSWORD_DAYS.
+    """
+    _require_active(member)
+    user = member_login(session, member)
+    if user is None or not user.active:
+        raise RegistryError(str(_l("%(name)s chưa có tài khoản đang hoạt động; hãy bấm “Cấp tài khoản” thay vì "
+                                   "cấp mật khẩu mới.", name=member.full_name)))
+    password = generate_password()
+    set_password(session, user, password, actor=actor, action="reset_password", one_time=True)
+    return user, password
 
 
 def revoke_login(session: Session, member: CommitteeMember, *, actor: Optional[User]) -> User:

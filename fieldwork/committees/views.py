@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -210,8 +210,24 @@ def login_grant(village_id: int, member_id: int):
     except RegistryError as error:
         flash(error.message, "error")
         return _member_page(db, village, member, status=422)
+    return _password_page(village, member, user, password, reset=False)
+
+
+@bp.route("/thon/<int:village_id>/ban/thanh-vien/<int:member_id>/tai-khoan/mat-khau-moi", methods=["POST"])
+@roles_required(*MANAGERS)
+def password_reset(village_id: int, member_id: int):
+    db, village, member = _load_member(village_id, member_id)
+    try:
+        user, password = services.reset_password(db, member, actor=current_user)
+    except RegistryError as error:
+        flash(error.message, "error")
+        return _member_page(db, village, member, status=422)
+    return _password_page(village, member, user, password, reset=True)
+
+
+def _password_page(village, member, user, password: str, *, reset: bool):
     response = render("committees/login_granted.html", village=village, member=member, user=user,
-                      password=password)
+                      password=password, reset=reset, days=current_app.config["ONE_TIME_PASSWORD_DAYS"])
     response.headers["Cache-Control"] = "no-store"  # the password is shown once and never kept anywhere
     return response
 

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..committees.forms import plausible_date
 from ..labels import label
 from ..models import DropoutReason, Scheme
 from ..visits.forms import CheckboxesField
@@ -59,11 +60,11 @@ class BhxhEnrolmentForm(FlaskForm):
     years = IntegerField(_l("Số năm đóng trước (khi đóng nhiều năm)"), default=1, validators=[Optional()])
     missing_months = IntegerField(_l("Số tháng còn thiếu (khi đóng bù)"), default=0, validators=[Optional()])
     from_month = DateField(_l("Đóng từ tháng"), format=MONTH_FORMAT, render_kw={"type": "month"},
-                           validators=[DataRequired(_l("Hãy chọn tháng bắt đầu đóng (tháng/năm)."))])
+                           validators=[DataRequired(_l("Hãy chọn tháng bắt đầu đóng (tháng/năm).")), plausible_date])
     other_support = IntegerField(_l("Hỗ trợ khác, ví dụ nhà tài trợ (đồng)"), default=0,
                                  validators=[Optional(), NumberRange(min=0, message=_l("Không được âm."))])
     receipt_no = StringField(_l("Số biên lai"), validators=[Length(max=40)])
-    receipt_date = DateField(_l("Ngày biên lai"), validators=[Optional()], render_kw={"type": "date"})
+    receipt_date = DateField(_l("Ngày biên lai"), validators=[Optional(), plausible_date], render_kw={"type": "date"})
     collector_code = StringField(_l("Mã số nhân viên thu"), validators=[Length(max=20)])
     event_id = SelectField(EVENT, coerce=_event_id, validate_choice=False)
 
@@ -72,9 +73,10 @@ class BhytEnrolmentForm(FlaskForm):
     person_ids = CheckboxesField(_l("Những người mua thẻ (theo thứ tự trong hộ)"), coerce=int)
     months = SelectField(_l("Số tháng"), choices=MONTH_CHOICES, coerce=int, default=12)
     from_month = DateField(_l("Thẻ có giá trị từ tháng"), format=MONTH_FORMAT, render_kw={"type": "month"},
-                           validators=[DataRequired(_l("Hãy chọn tháng thẻ bắt đầu có giá trị (tháng/năm)."))])
+                           validators=[DataRequired(_l("Hãy chọn tháng thẻ bắt đầu có giá trị (tháng/năm).")),
+                                       plausible_date])
     receipt_no = StringField(_l("Số biên lai"), validators=[Length(max=40)])
-    receipt_date = DateField(_l("Ngày biên lai"), validators=[Optional()], render_kw={"type": "date"})
+    receipt_date = DateField(_l("Ngày biên lai"), validators=[Optional(), plausible_date], render_kw={"type": "date"})
     collector_code = StringField(_l("Mã số nhân viên thu"), validators=[Length(max=20)])
     event_id = SelectField(EVENT, coerce=_event_id, validate_choice=False)
 

@@ -41,8 +41,17 @@ from ..models import (
     Village,
     utcnow,
 )
-from ..policy import BhytSupport, CalculatorError, PolicySnapshot, SupportGroup, bhxh_quote, bhyt_quote
+from ..policy import (
+    BhytSupport,
+    CalculatorError,
+    MissingParameter,
+    PolicySnapshot,
+    SupportGroup,
+    bhxh_quote,
+    bhyt_quote,
+)
 from ..policy import snapshot as policy_snapshot
+from ..text import format_date
 
 RENEWAL_WINDOW = timedelta(days=30)
 
@@ -162,13 +171,22 @@ class BhxhRequest:
     event_id: Optional[int] = None
 
 
+def _no_parameters(on: date) -> CalculatorError:
+    """A receipt dated before the app's legal parameters begin (a typo, or a very old receipt)."""
+    return CalculatorError(str(_l("Chưa có mức lương cơ sở và các mức đóng, hỗ trợ áp dụng cho ngày %(d)s; hãy "
+                                  "kiểm tra lại ngày biên lai.", d=format_date(on))), "receipt_date")
+
+
 def quote_bhxh(session: Session, person: Person, household: Household, req: BhxhRequest, on: date):
     place = place_of(session, household)
-    return bhxh_quote(
-        parameters_for(session, place, on), income=req.income, mode=req.mode,
-        groups=support_groups(person, household, place), years=req.years, missing_months=req.missing_months,
-        support_months_used=supported_months_used(session, person), other_support=req.other_support,
-    )
+    try:
+        return bhxh_quote(
+            parameters_for(session, place, on), income=req.income, mode=req.mode,
+            groups=support_groups(person, household, place), years=req.years, missing_months=req.missing_months,
+            support_months_used=supported_months_used(session, person), other_support=req.other_support,
+        )
+    except MissingParameter as missing:
+        raise _no_parameters(on) from missing
 
 
 def enrol_bhxh(session: Session, person: Person, household: Household, req: BhxhRequest, *,
@@ -184,7 +202,8 @@ def enrol_bhxh(session: Session, person: Person, household: Household, req: Bhxh
         chosen_income=req.income, payment_mode=PaymentMode(req.mode), months=quote.months,
         from_month=month_start(req.from_month), valid_until=last_day_of_period(req.from_month, quote.months),
         amount_total=quote.total, amount_person=quote.person, amount_state=quote.state, amount_local=quote.local,
-        amount_other=quote.other, member_id=member.id if member else None, receipt_no=req.receipt_no or None,
+        amount_other=quote.other, state_share_bp=quote.state_share_bp, local_share_bp=quote.local_share_bp,
+        member_id=member.id if member else None, receipt_no=req.receipt_no or None,
         receipt_date=req.receipt_date, collector_code=req.collector_code or None, recorded_by_id=actor.id,
         event_id=event_id,
     )
@@ -217,11 +236,12 @@ class BhytRequest:
 def ranked_people(session: Session, household: Household, person_ids: list[int], from_month: date) -> tuple[list[Person], int]:
     """The people buying (checked to be of this household) and how many others of the household already hold a
     household card still valid at ``from_month``: ranks continue after them."""
+    # The household's people, then the ones asked for: ids as posted never reach a query (past 2^31 they fail it).
+    wanted = set(person_ids)
     people = {p.id: p for p in session.exec(
-        select(Person).where(Person.id.in_(person_ids), Person.household_id == household.id,
-                             Person.archived_at.is_(None))
-    ).all()}
-    if not person_ids or len(people) != len(set(person_ids)):
+        select(Person).where(Person.household_id == household.id, Person.archived_at.is_(None))
+    ).all() if p.id in wanted}
+    if not person_ids or len(people) != len(wanted):
         raise EnrolmentError(str(_l("Hãy chọn ít nhất một người của hộ này để mua thẻ BHYT.")), "person_ids")
     already = session.exec(
         select(func.count(Person.id)).where(
@@ -242,6 +262,9 @@ def quote_bhyt(session: Session, household: Household, req: BhytRequest, on: dat
                             supports=[BhytSupport.NONE] * already + [bhyt_support_for(p, household) for p in people])
     except CalculatorError as error:
         raise EnrolmentError(error.message, error.field) from error
+    except MissingParameter as missing:
+        error = _no_parameters(on)
+        raise EnrolmentError(error.message, error.field) from missing
     return list(zip(people, quotes[already:]))
 
 
@@ -258,6 +281,7 @@ def enrol_bhyt(session: Session, household: Household, req: BhytRequest, *, memb
             months=req.months, from_month=month_start(req.from_month),
             valid_until=last_day_of_period(req.from_month, req.months), bhyt_rank=quote.rank,
             amount_total=quote.total, amount_person=quote.person, amount_state=quote.state, amount_local=quote.local,
+            state_share_bp=quote.state_share_bp, local_share_bp=quote.local_share_bp,
             member_id=member.id if member else None, receipt_no=req.receipt_no or None,
             receipt_date=req.receipt_date, collector_code=req.collector_code or None, batch_key=batch,
             recorded_by_id=actor.id, event_id=event_id,
@@ -295,6 +319,7 @@ def renewals_due(session: Session, household_condition, today: date, limit: int 
     rows = session.exec(
         select(Person, Household).join(Household, Household.id == Person.household_id)
         .where(household_condition, Person.archived_at.is_(None), Household.archived_at.is_(None),
+               Person.consent_withdrawn_at.is_(None),  # no reminders to people who withdrew consent
                or_(and_(Person.bhyt_status == BhytStatus.HOUSEHOLD, Person.bhyt_card_expiry.between(low, high)),
                    and_(Person.bhxh_status == BhxhStatus.VOLUNTARY, Person.bhxh_paid_until.between(low, high))))
         .limit(limit)

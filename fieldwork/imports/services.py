@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
+from ..exports.workbook import GENERAL, TEXT, Column, Table, workbook_bytes
 from ..households import rules, search
 from ..models import (
     AuditEvent,
@@ -610,16 +611,18 @@ def export_workbook(session: Session, villages: list[Village], *, actor: User,
     """The list of one village, or of a commune with a "Thôn" column first, as a working file for re-import:
     identifiers in full (only officials and admins may export). The export is audited: it is personal data."""
     with_village = isinstance(subject, Commune)
-    headings = [c.heading for c in COLUMNS]
-    widths = [c.width for c in COLUMNS]
-    text_columns = columns.TEXT_COLUMNS
+    sheet_columns = _sheet_columns()
     if with_village:
-        headings, widths = [columns.VILLAGE.heading, *headings], [columns.VILLAGE.width, *widths]
-        text_columns = frozenset(i + 1 for i in text_columns)
+        sheet_columns = [Column(columns.VILLAGE.heading, columns.VILLAGE.width), *sheet_columns]
     rows = list(export_rows(session, villages, with_village=with_village))
     record(session, actor, "export", subject, after={"rows": len(rows)})
-    return spreadsheet.workbook_bytes([spreadsheet.Table(
-        title=SHEET_TITLE, headings=headings, rows=rows, widths=widths, text_columns=text_columns)])
+    return workbook_bytes([Table(title=SHEET_TITLE, columns=sheet_columns, rows=rows)])
+
+
+def _sheet_columns() -> list[Column]:
+    """The file's columns as the writer takes them: identifiers and phone numbers as text (leading zeros)."""
+    return [Column(c.heading, c.width, TEXT if i in columns.TEXT_COLUMNS else GENERAL)
+            for i, c in enumerate(COLUMNS)]
 
 
 def commune_villages(session: Session, user: User, commune_id: Optional[int]) -> tuple[Commune, list[Village]]:
@@ -702,12 +705,11 @@ def _guide_rows() -> Iterable[list[Any]]:
 
 def template_workbook() -> bytes:
     """The blank list: headings, one example row, and a "Hướng dẫn" sheet explaining every column."""
-    return spreadsheet.workbook_bytes([
-        spreadsheet.Table(title=SHEET_TITLE, headings=[c.heading for c in COLUMNS], rows=[_example_row()],
-                          widths=[c.width for c in COLUMNS], text_columns=columns.TEXT_COLUMNS),
-        spreadsheet.Table(title="Hướng dẫn", headings=[str(_l("Cột")), str(_l("Bắt buộc")), str(_l("Cách ghi")),
-                                                       str(_l("Ví dụ"))],
-                          rows=list(_guide_rows()), widths=[20, 24, 80, 30], wrap=True),
+    guide = [(str(_l("Cột")), 20), (str(_l("Bắt buộc")), 24), (str(_l("Cách ghi")), 80), (str(_l("Ví dụ")), 30)]
+    return workbook_bytes([
+        Table(title=SHEET_TITLE, columns=_sheet_columns(), rows=[_example_row()]),
+        Table(title="Hướng dẫn", columns=[Column(heading, width, wrap=True) for heading, width in guide],
+              rows=list(_guide_rows())),
     ])
 
 

@@ -1,11 +1,10 @@
-"""Household lists as bytes: refuse hostile files before parsing, read cells, write workbooks.
+"""Household lists as bytes: refuse hostile files before parsing, then read their cells.
 
 Nothing here knows about households; :mod:`.columns` gives the cells their meaning. Workbooks are read with
 python-calamine: a formula is read as the value Excel cached for it and never evaluated (one without a cached value
 reads as empty). Calamine holds a sheet as one dense block from A1 to the farthest cell with a value, so before it
 runs, the sheet XML is scanned for that cell: a 5 KB file with one value in XFD1048576 would otherwise ask for
-hundreds of gigabytes. Workbooks are written with openpyxl; text is always a string cell, never a formula, so a name
-like ``=HYPERLINK(...)`` cannot run when the export is opened.
+hundreds of gigabytes. Workbooks are written by :mod:`fieldwork.exports.workbook`, the app's one Excel writer.
 """
 
 from __future__ import annotations
@@ -16,13 +15,9 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional
 
-import openpyxl
 from flask_babel import lazy_gettext as _l
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
 
@@ -286,60 +281,3 @@ def _csv_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
     except csv.Error:
         raise FileRefused(str(_l("Không đọc được tệp CSV này (dấu ngoặc kép không khớp hoặc ô quá dài). Hãy mở bằng "
                                  "Excel và lưu lại dạng CSV UTF-8.")), 422) from None
-
-
-# --- writing -----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Table:
-    """One worksheet to write: headings (bold, frozen), rows, column widths, columns kept as text."""
-
-    title: str
-    headings: Sequence[str]
-    rows: Iterable[Sequence[Any]]
-    widths: Sequence[int]
-    text_columns: frozenset[int] = frozenset()  # indexes formatted as Text ("@") so leading zeros stay
-    wrap: bool = False
-
-
-def workbook_bytes(tables: Sequence[Table]) -> bytes:
-    workbook = openpyxl.Workbook(write_only=True)
-    for table in tables:
-        _write_table(workbook.create_sheet(title=table.title[:31]), table)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _write_table(sheet, table: Table) -> None:
-    for i, width in enumerate(table.widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-        if i - 1 in table.text_columns:
-            sheet.column_dimensions[get_column_letter(i)].number_format = "@"
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for heading in table.headings:
-        cell = _cell(sheet, heading, False)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    wrap = Alignment(wrap_text=True, vertical="top") if table.wrap else None
-    for row in table.rows:
-        cells = [_cell(sheet, value, i in table.text_columns) for i, value in enumerate(row)]
-        if wrap:
-            for cell in cells:
-                cell.alignment = wrap
-        sheet.append(cells)
-
-
-def _cell(sheet, value: Any, as_text: bool) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # openpyxl would write "=..." as a formula: a string cell is never evaluated
-    if as_text:
-        cell.number_format = "@"
-    elif isinstance(value, (date, datetime)):
-        cell.number_format = "DD/MM/YYYY"
-    return cell

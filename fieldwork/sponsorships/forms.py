@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..committees.forms import FIRST_DAY, LAST_DAY, plausible_date
 from ..households.rules import phone_error
 from ..labels import label
 from ..models import DonorKind, Scheme, SponsorshipStatus
@@ -61,7 +62,7 @@ class SponsorshipForm(FlaskForm):
     scheme = SelectField(_l("Tặng"), default=Scheme.BHXH_TN.value)
     months = SelectField(_l("Thời gian"), coerce=int, default=12, choices=MONTH_CHOICES)
     from_month = DateField(_l("Từ tháng"), format=MONTH_FORMAT, render_kw={"type": "month"},
-                           validators=[DataRequired(_l("Hãy chọn tháng bắt đầu (tháng/năm)."))])
+                           validators=[DataRequired(_l("Hãy chọn tháng bắt đầu (tháng/năm).")), plausible_date])
     income = IntegerField(_l("Mức thu nhập tháng lựa chọn (đồng, chỉ BHXH)"), validators=[Optional()],
                           render_kw={"inputmode": "numeric"})
     amount = IntegerField(_l("Số tiền nhà tài trợ đóng (đồng)"), validators=[
@@ -78,15 +79,16 @@ class SponsorshipForm(FlaskForm):
 
     def terms(self) -> Terms | None:
         """What the amounts are computed for, once the scheme, months and first month are known."""
-        if self.scheme.data not in {s.value for s in Scheme} or not self.months.data or not self.from_month.data:
-            return None
+        if self.scheme.data not in {s.value for s in Scheme} or self.months.data not in dict(MONTH_CHOICES) \
+                or not self.from_month.data or not FIRST_DAY <= self.from_month.data <= LAST_DAY:
+            return None  # the preview (a GET, never validated) reads these too
         income = self.income.data if self.scheme.data == Scheme.BHXH_TN.value else None
         return Terms(Scheme(self.scheme.data), self.months.data, self.from_month.data, income)
 
 
 class PaidForm(FlaskForm):
     paid_on = DateField(_l("Ngày nộp tiền"), render_kw={"type": "date"},
-                        validators=[DataRequired(_l("Hãy chọn ngày nhà tài trợ nộp tiền."))])
+                        validators=[DataRequired(_l("Hãy chọn ngày nhà tài trợ nộp tiền.")), plausible_date])
     income = IntegerField(_l("Mức thu nhập tháng lựa chọn (đồng, chỉ BHXH)"), validators=[Optional()],
                           render_kw={"inputmode": "numeric"})
     receipt_no = StringField(_l("Số biên lai"), validators=[Length(max=40, message=_l("Tối đa 40 ký tự."))])
@@ -94,7 +96,7 @@ class PaidForm(FlaskForm):
 
 class HandOverForm(FlaskForm):
     handed_over_on = DateField(_l("Ngày trao"), render_kw={"type": "date"},
-                               validators=[DataRequired(_l("Hãy chọn ngày trao sổ, thẻ."))])
+                               validators=[DataRequired(_l("Hãy chọn ngày trao sổ, thẻ.")), plausible_date])
     event_id = SelectField(_l("Tại lễ trao"), coerce=_optional_int, validators=[Optional()])
     handover_event = StringField(_l("Hoặc ghi nơi, dịp trao"),
                                  validators=[Length(max=255, message=_l("Tối đa 255 ký tự."))])
@@ -106,7 +108,7 @@ class HandOverForm(FlaskForm):
 
 class EndForm(FlaskForm):
     ended_on = DateField(_l("Ngày kết thúc"), render_kw={"type": "date"},
-                         validators=[DataRequired(_l("Hãy chọn ngày kết thúc."))])
+                         validators=[DataRequired(_l("Hãy chọn ngày kết thúc.")), plausible_date])
 
 
 class CancelForm(FlaskForm):

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.validators import Optional as OptionalValue
 from wtforms.validators import ValidationError
 
+from ..committees.forms import plausible_date
 from ..labels import label
 from ..models import Indicator, PeriodKind, Target
 from .progress import format_bp, parse_count, parse_percent
@@ -21,7 +22,7 @@ PART_MESSAGE = _l("Hãy nhập một số nguyên từ 0 trở lên (0 nếu kh�
 
 
 def _date_field(text, required: Optional[str] = None, **kw) -> DateField:
-    validators = [DataRequired(required)] if required else [OptionalValue()]
+    validators = [DataRequired(required) if required else OptionalValue(), plausible_date]
     return DateField(text, validators=validators, format="%Y-%m-%d", render_kw={"type": "date"}, **kw)
 
 

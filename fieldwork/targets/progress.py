@@ -208,12 +208,16 @@ _COUNT = re.compile(r"\d+|\d{1,3}(?:[.\s]\d{3})+")
 _PERCENT = re.compile(r"(\d{1,3})(?:[.,](\d{1,2}))?\s*%?")
 
 
+MAX_COUNT = 1_000_000  # more people than any commune has: a typo (and past it, more than the column holds)
+
+
 def parse_count(text: Optional[str]) -> Optional[int]:
-    """A whole number as typed: "120", "1.220", "1 220" → 1220; anything else → None."""
+    """A whole number as typed: "120", "1.220", "1 220" → 1220; anything else, or above a million → None."""
     text = (text or "").strip()
     if not _COUNT.fullmatch(text):
         return None
-    return int(re.sub(r"\D", "", text))
+    value = int(re.sub(r"\D", "", text))
+    return value if value <= MAX_COUNT else None
 
 
 def parse_percent(text: Optional[str]) -> Optional[int]:

@@ -253,10 +253,12 @@ class Tally:
     """Progress of many targets of one commune in few queries: figures are fetched per window, for every village and
     member at once, and remembered."""
 
-    def __init__(self, session: Session, commune_id: int, today: date):
+    def __init__(self, session: Session, commune_id: int, today: date, village_ids: Optional[list[int]] = None):
+        """``village_ids``: count only these villages of the commune (a village's own report), not all of them."""
         self.session = session
         self.today = today
-        self.village_ids = list(session.exec(select(Village.id).where(Village.commune_id == commune_id)).all())
+        self.village_ids = village_ids if village_ids is not None else list(
+            session.exec(select(Village.id).where(Village.commune_id == commune_id)).all())
         self._windows: dict[tuple[date, date], tuple[dict[int, Counts], dict[int, Counts]]] = {}
         self._coverage: Optional[tuple[dict, dict]] = None
 
@@ -344,7 +346,7 @@ def _current(today: date):
     return Target.deadline >= today - SHOWN_AFTER_DEADLINE
 
 
-def _sorted(targets: Iterable[Target]) -> list[Target]:
+def sorted_targets(targets: Iterable[Target]) -> list[Target]:
     return sorted(targets, key=lambda t: (t.deadline, _order(t.indicator), t.period_start, t.id))
 
 
@@ -353,7 +355,7 @@ def commune_targets(session: Session, commune: Commune, *, current_on: Optional[
                                  Target.member_id.is_(None))
     if current_on is not None:
         query = query.where(_current(current_on))
-    return _sorted(session.exec(query).all())
+    return sorted_targets(session.exec(query).all())
 
 
 def children_of(session: Session, targets: list[Target]) -> dict[int, list[Target]]:
@@ -730,7 +732,7 @@ class Dashboard:
         return self.coaching[COACHING_SHOWN:]
 
 
-def _main_target(lines: list[TargetLine], today: date, requested: Optional[int]) -> Optional[TargetLine]:
+def main_target(lines: list[TargetLine], today: date, requested: Optional[int]) -> Optional[TargetLine]:
     """The target villages are ranked by: the one asked for, else a running one (new participants first)."""
     for line in lines:
         if line.target.id == requested:
@@ -748,7 +750,7 @@ def rank_key(line: Optional[TargetLine], name: str) -> tuple:
     return (0 if percent is not None else 1, -(percent or 0), -line.progress.achieved, name)
 
 
-def _ranking(villages: list[Village], main: Optional[TargetLine], parts: dict[int, list[TargetLine]]) -> list[RankRow]:
+def ranking(villages: list[Village], main: Optional[TargetLine], parts: dict[int, list[TargetLine]]) -> list[RankRow]:
     by_village = {ln.target.village_id: ln for ln in parts.get(main.target.id, [])} if main else {}
     ordered = sorted(villages, key=lambda v: rank_key(by_village.get(v.id), v.name))
     return [RankRow(i + 1, v, by_village.get(v.id)) for i, v in enumerate(ordered)]
@@ -843,14 +845,14 @@ def commune_dashboard(session: Session, user: User, today: date, main_id: Option
         parts[line.target.parent_id].append(line)
     grandchildren = children_of(session, [ln.target for ln in village_parts])
     member_parts = lines_for(session, tally, [g for ln in village_parts for g in grandchildren.get(ln.target.id, [])])
-    main = _main_target(lines, today, main_id)
+    main = main_target(lines, today, main_id)
     week_first, week_last = iso_week(today)
     by_village, _by_member = tally.window(week_first, min(today, week_last))
     cover, _cm = tally.coverage()
     missed = _missed_renewals(session, [v.id for v in villages], today)
     return Dashboard(
         home=home, today=today, week_first=week_first, week_last=week_last, targets=lines, main=main,
-        ranking=_ranking(villages, main, parts),
+        ranking=ranking(villages, main, parts),
         lagging_villages=sorted([ln for ln in village_parts if ln.lagging], key=lambda ln: (ln.unit, ln.target.id)),
         lagging_members=sorted([ln for ln in member_parts if ln.lagging], key=lambda ln: (ln.village or "", ln.unit)),
         gaps=[(ln, w) for ln in lines if (w := split_warning(ln.target, children.get(ln.target.id, [])))],
@@ -886,7 +888,7 @@ def member_progress(session: Session, user: User, today: date) -> MemberProgress
     if village is None:
         return MemberProgress(member, None, False, [], [], week_first, week_last, Counts(), 0)
     tally = Tally(session, village.commune_id, today)
-    rows = _sorted(session.exec(select(Target).where(Target.village_id == village.id, _current(today))).all())
+    rows = sorted_targets(session.exec(select(Target).where(Target.village_id == village.id, _current(today))).all())
     own = [t for t in rows if member is not None and t.member_id == member.id]
     _by_village, by_member = tally.window(week_first, min(today, week_last))
     overdue = session.exec(select(func.count(FollowUp.id)).where(
@@ -950,7 +952,7 @@ def emulation(session: Session, commune: Commune, first: date, last: date, today
     tally = Tally(session, commune.id, as_of)
     villages = list(session.exec(select(Village).where(Village.commune_id == commune.id)).all())
     by_village, by_member = activity(session, [v.id for v in villages], first, as_of)
-    targets = _sorted(session.exec(select(Target).where(
+    targets = sorted_targets(session.exec(select(Target).where(
         Target.commune_id == commune.id, Target.village_id.is_not(None), Target.period_start <= last,
         Target.period_end >= first)).all())
     lines = lines_for(session, tally, targets)

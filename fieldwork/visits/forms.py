@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid as uuid_module
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -9,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..labels import label
 from ..models import Channel, RefusalReason, Scheme, VisitOutcome
+from .services import VisitInput
 
 
 class CheckboxesField(SelectMultipleField):
@@ -37,3 +39,12 @@ class VisitForm(FlaskForm):
         self.person_ids.choices = [(p.id, p.full_name) for p in people]
         if not self.uuid.data:
             self.uuid.data = str(uuid_module.uuid4())
+
+    def to_input(self, visited_at: datetime) -> VisitInput:
+        return VisitInput(
+            uuid=self.uuid.data.lower(), outcome=VisitOutcome(self.outcome.data), visited_at=visited_at,
+            reason=RefusalReason(self.reason.data) if self.reason.data else None,
+            scheme=Scheme(self.scheme.data) if self.scheme.data else None, channel=Channel(self.channel.data),
+            met_person=(self.met_person.data or "").strip() or None, notes=(self.notes.data or "").strip() or None,
+            next_date=self.next_date.data, person_ids=tuple(self.person_ids.data or ()),
+        )

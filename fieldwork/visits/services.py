@@ -12,10 +12,13 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
 from ..models import (
+    Assignment,
+    AttentionReason,
     Channel,
     CommitteeMember,
     FollowUp,
@@ -28,6 +31,7 @@ from ..models import (
     Scheme,
     User,
     Visit,
+    VisitAttention,
     VisitOutcome,
     VisitPerson,
     utcnow,
@@ -38,6 +42,11 @@ DEFAULT_REVISIT_DAYS = {VisitOutcome.CONSIDERING: 7, VisitOutcome.NOT_HOME: 1}
 SPONSOR_FOLLOW_UP_DAYS = 7
 ENROLMENT_FOLLOW_UP_DAYS = 3
 STOPS_OUTREACH = {VisitOutcome.MOVED_AWAY: "moved_away", VisitOutcome.DO_NOT_CONTACT: "do_not_contact"}
+ATTENTION_LABELS = {
+    AttentionReason.REASSIGNED: _l("Hộ đã được giao cho người khác trước khi lần vận động được gửi lên"),
+    AttentionReason.ARCHIVED: _l("Hộ đã được lưu trữ trước khi lần vận động được gửi lên"),
+    AttentionReason.CONFLICT: _l("Gửi lại với nội dung khác bản đã ghi"),
+}
 
 
 class VisitError(ValueError):
@@ -46,6 +55,16 @@ class VisitError(ValueError):
         self.message = message
         self.field = field
         self.status = status
+
+
+class VisitConflict(VisitError):
+    """The UUID is already recorded with other content: ``visit`` is what is kept, ``sent`` what arrived."""
+
+    def __init__(self, visit: Visit, sent: dict):
+        super().__init__(str(_l("Lần vận động này đã được gửi trước đó với nội dung khác; hệ thống giữ bản đã ghi. "
+                                "Hãy mở lại hộ và ghi một lần mới nếu cần.")), None, status=409)
+        self.visit = visit
+        self.sent = sent
 
 
 @dataclass
@@ -148,14 +167,17 @@ def _close_open_revisits(session: Session, household_id: int, cancel_everything:
 class LogResult:
     visit: Visit
     created: bool  # False: a replay of a visit already recorded
+    attention: Optional[AttentionReason] = None  # set when an official must look at the visit
 
 
 def log_visit(session: Session, household: Household, member: CommitteeMember, data: VisitInput, *,
-              actor: User, today: date) -> LogResult:
+              actor: User, today: date, attention: Optional[AttentionReason] = None) -> LogResult:
     """Record a visit and its follow-ups; a replay with the same UUID and content returns the visit recorded.
 
     A replay is recognised before anything else is checked: it may arrive days later from a phone that was
     offline, when its revisit date is already past. A replay that left the date to its default matches any date.
+    With ``attention`` (the household was reassigned or archived while the phone was offline) the visit is kept as
+    it was sent but changes nothing else: no follow-ups, the household stays where it is; an official decides.
     """
     existing = session.exec(select(Visit).where(Visit.uuid == data.uuid)).first()
     if existing is not None:
@@ -163,27 +185,120 @@ def log_visit(session: Session, household: Household, member: CommitteeMember, d
         if data.next_date is None:
             sent["next_date"] = stored["next_date"]
         if existing.household_id == household.id and stored == sent:
-            return LogResult(existing, created=False)
-        raise VisitError(str(_l("Lần vận động này đã được gửi trước đó với nội dung khác; hệ thống giữ bản đã ghi. "
-                                "Hãy mở lại hộ và ghi một lần mới nếu cần.")), None, status=409)
+            return LogResult(existing, created=False, attention=open_attention(session, existing))
+        raise VisitConflict(existing, {"household_id": household.id, **sent})
     _validate(session, household, data, today)
+    sent = data
     data = normalised(data, today)
     visit = Visit(uuid=data.uuid, household_id=household.id, member_id=member.id, visited_at=data.visited_at,
                   outcome=data.outcome, reason=data.reason, scheme=data.scheme, channel=data.channel,
                   met_person=data.met_person or None, notes=data.notes or None, next_date=data.next_date,
                   created_by_id=actor.id)
-    session.add(visit)
-    session.flush()
+    try:
+        with session.begin_nested():  # a savepoint: the request's other work stays if this insert fails
+            session.add(visit)
+            session.flush()
+    except IntegrityError:
+        # A double tap, or the phone's queue and the form at once: the same visit arrived twice at the same moment
+        # and the other request stored it first. Answer as for any replay.
+        if session.exec(select(Visit.id).where(Visit.uuid == data.uuid)).first() is None:
+            raise
+        return log_visit(session, household, member, sent, actor=actor, today=today, attention=attention)
     session.add_all([VisitPerson(visit_id=visit.id, person_id=pid) for pid in data.person_ids])
-    _close_open_revisits(session, household.id, cancel_everything=data.outcome == VisitOutcome.DO_NOT_CONTACT)
-    session.add_all(_follow_ups_for(visit, data, member, actor, today))
-    if data.outcome in STOPS_OUTREACH:
-        household.outreach_stopped = STOPS_OUTREACH[data.outcome]
-        household.outreach_stopped_at = utcnow()
-        session.add(household)
+    if attention is not None:
+        session.add(VisitAttention(visit_id=visit.id, reason=attention))
+    else:
+        _close_open_revisits(session, household.id, cancel_everything=data.outcome == VisitOutcome.DO_NOT_CONTACT)
+        session.add_all(_follow_ups_for(visit, data, member, actor, today))
+        if data.outcome in STOPS_OUTREACH:
+            household.outreach_stopped = STOPS_OUTREACH[data.outcome]
+            household.outreach_stopped_at = utcnow()
+            session.add(household)
     session.flush()
-    record(session, actor, "create", visit, after=snapshot(visit))
-    return LogResult(visit, created=True)
+    record(session, actor, "create", visit,
+           after={**snapshot(visit), "attention": attention.value if attention else None})
+    return LogResult(visit, created=True, attention=attention)
+
+
+# --- visits that arrive late from a phone ------------------------------------------------------------------------
+
+
+def attention_needed(session: Session, household: Household, member: CommitteeMember) -> Optional[AttentionReason]:
+    """Why a visit arriving now for ``household`` must be looked at by an official, if it must."""
+    if household.archived_at is not None or household.merged_into_id is not None:
+        return AttentionReason.ARCHIVED
+    current = session.exec(select(Assignment.id).where(
+        Assignment.household_id == household.id, Assignment.member_id == member.id, Assignment.valid_to.is_(None)
+    )).first()
+    return None if current is not None else AttentionReason.REASSIGNED
+
+
+def was_ever_assigned(session: Session, household_id: int, member: CommitteeMember) -> bool:
+    """Whether the household was at some time this member's: only then may a late visit be recorded for it."""
+    return session.exec(select(Assignment.id).where(
+        Assignment.household_id == household_id, Assignment.member_id == member.id
+    )).first() is not None
+
+
+def open_attention(session: Session, visit: Visit) -> Optional[AttentionReason]:
+    return session.exec(select(VisitAttention.reason).where(
+        VisitAttention.visit_id == visit.id, VisitAttention.resolved_at.is_(None),
+        VisitAttention.reason != AttentionReason.CONFLICT,
+    )).first()
+
+
+def record_conflict(session: Session, conflict: VisitConflict) -> VisitAttention:
+    """Keep what the phone sent next to the stored visit, once per distinct content, for an official to read."""
+    for row in session.exec(select(VisitAttention).where(
+        VisitAttention.visit_id == conflict.visit.id, VisitAttention.reason == AttentionReason.CONFLICT
+    )).all():
+        if row.payload == conflict.sent:
+            return row
+    row = VisitAttention(visit_id=conflict.visit.id, reason=AttentionReason.CONFLICT, payload=conflict.sent)
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass
+class AttentionRow:
+    attention: VisitAttention
+    visit: Visit
+    household: Household
+    member: CommitteeMember
+
+
+def attention_rows(session: Session, user: User, *, limit: Optional[int] = None) -> list[AttentionRow]:
+    """The visits waiting for an official's look, in the user's scope, newest first."""
+    from ..security import household_scope
+
+    query = (select(VisitAttention, Visit, Household, CommitteeMember)
+             .join(Visit, Visit.id == VisitAttention.visit_id)
+             .join(Household, Household.id == Visit.household_id)
+             .join(CommitteeMember, CommitteeMember.id == Visit.member_id)
+             .where(VisitAttention.resolved_at.is_(None), household_scope(user))
+             .order_by(VisitAttention.created_at.desc(), VisitAttention.id.desc()))
+    return [AttentionRow(*row) for row in session.exec(query.limit(limit) if limit else query).all()]
+
+
+def attention_count(session: Session, user: User) -> int:
+    from sqlalchemy import func
+
+    from ..security import household_scope
+
+    return session.exec(
+        select(func.count(VisitAttention.id)).join(Visit, Visit.id == VisitAttention.visit_id)
+        .join(Household, Household.id == Visit.household_id)
+        .where(VisitAttention.resolved_at.is_(None), household_scope(user))
+    ).one()
+
+
+def resolve_attention(session: Session, row: VisitAttention, *, actor: User) -> None:
+    """An official has looked at the visit and done what was needed (reassigned, corrected, or nothing)."""
+    row.resolved_at, row.resolved_by_id = utcnow(), actor.id
+    session.add(row)
+    session.flush()
+    record(session, actor, "resolve_attention", row, after=snapshot(row))
 
 
 def can_correct(visit: Visit, user: User, member: Optional[CommitteeMember], now: datetime) -> bool:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,7 +7,7 @@ from sqlmodel import select
 
 from ..db import get_session
 from ..htmx import render
-from ..models import Channel, Person, RefusalReason, Role, Scheme, Visit, VisitOutcome, utcnow
+from ..models import Person, Role, Visit, VisitAttention, VisitOutcome, utcnow
 from ..security import get_household_for_user, is_assigned_to, member_record, roles_required
 from ..text import local_today
 from . import bp, services
@@ -19,16 +17,6 @@ from .forms import VisitForm
 def _people(db, household_id: int) -> list[Person]:
     return db.exec(select(Person).where(Person.household_id == household_id, Person.archived_at.is_(None))
                    .order_by(Person.birth_year)).all()
-
-
-def _input(form: VisitForm, visited_at: datetime) -> services.VisitInput:
-    return services.VisitInput(
-        uuid=form.uuid.data.lower(), outcome=VisitOutcome(form.outcome.data), visited_at=visited_at,
-        reason=RefusalReason(form.reason.data) if form.reason.data else None,
-        scheme=Scheme(form.scheme.data) if form.scheme.data else None, channel=Channel(form.channel.data),
-        met_person=(form.met_person.data or "").strip() or None, notes=(form.notes.data or "").strip() or None,
-        next_date=form.next_date.data, person_ids=tuple(form.person_ids.data or ()),
-    )
 
 
 def _field_error(form: VisitForm, error: services.VisitError) -> None:
@@ -54,11 +42,12 @@ def log(household_id: int):
     member = _member_for(db, household)
     form = VisitForm(people=_people(db, household.id))
     if request.method == "GET":
-        outcome = VisitOutcome(request.args.get("ket-qua", VisitOutcome.CONSIDERING.value))
+        asked = request.args.get("ket-qua")  # from the outcome buttons; anything else starts as "considering"
+        outcome = VisitOutcome(asked) if asked in {o.value for o in VisitOutcome} else VisitOutcome.CONSIDERING
         form.outcome.data, form.next_date.data = outcome.value, services.default_next_date(outcome, local_today())
     elif form.validate_on_submit():
         try:
-            result = services.log_visit(db, household, member, _input(form, utcnow()), actor=current_user,
+            result = services.log_visit(db, household, member, form.to_input(utcnow()), actor=current_user,
                                         today=local_today())
         except services.VisitError as error:
             _field_error(form, error)
@@ -84,7 +73,7 @@ def correct(visit_id: int):
         services.fill_form(db, form, visit)
     elif form.validate_on_submit():
         try:
-            services.correct_visit(db, visit, household, _input(form, visit.visited_at), actor=current_user,
+            services.correct_visit(db, visit, household, form.to_input(visit.visited_at), actor=current_user,
                                    today=local_today())
         except services.VisitError as error:
             _field_error(form, error)
@@ -106,3 +95,40 @@ def resume(household_id: int):
         services.resume_outreach(db, household, actor=current_user)
         flash(_("Hộ %(name)s đã trở lại danh sách vận động.", name=household.head_name), "success")
     return redirect(url_for("households.detail", household_id=household.id))
+
+
+@bp.route("/van-dong/can-xem")
+@roles_required(Role.OFFICIAL, Role.ADMIN)
+def attention():
+    from ..households.forms import EmptyForm
+
+    rows = services.attention_rows(get_session(), current_user)
+    return render("visits/attention.html", rows=rows, labels=services.ATTENTION_LABELS, action_form=EmptyForm(),
+                  outcomes={o.value: o.label for o in VisitOutcome})
+
+
+@bp.route("/van-dong/can-xem/<int:attention_id>/da-xem", methods=["POST"])
+@roles_required(Role.OFFICIAL, Role.ADMIN)
+def resolve_attention(attention_id: int):
+    from ..households.forms import EmptyForm
+
+    db = get_session()
+    row = db.get(VisitAttention, attention_id) or abort(404)
+    get_household_for_user(db, current_user, db.get(Visit, row.visit_id).household_id)
+    if EmptyForm().validate_on_submit() and row.resolved_at is None:
+        services.resolve_attention(db, row, actor=current_user)
+        flash(_("Đã đánh dấu là đã xem."), "success")
+    return redirect(url_for(".attention"))
+
+
+@bp.app_context_processor
+def _offline_visit_form() -> dict:
+    """The household page keeps the visit form for every outcome, to log a visit without signal."""
+
+    def offline_visit_form(people) -> VisitForm:
+        form = VisitForm(formdata=None, people=people)
+        form.uuid.data = ""  # the phone makes one per visit
+        return form
+
+    days = {outcome.value: n for outcome, n in services.DEFAULT_REVISIT_DAYS.items()}
+    return {"offline_visit_form": offline_visit_form, "revisit_days": days}

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..households.services import coverage
 from ..labels import label
 from ..models import (
     Assignment,
@@ -129,6 +128,8 @@ def _aware(value):
 
 
 def _item(household: Household, people: list[Person], follow_ups: list[FollowUp], last_visit, today: date) -> WorkItem:
+    from ..households.services import coverage  # here: households → assignments → worklist would be a cycle
+
     item = WorkItem(household=household, tier=TIER_REST, last_visit=last_visit, people=len(people))
     due = sorted((f for f in follow_ups if f.due_on <= today), key=lambda f: f.due_on)
     upcoming = sorted(f.due_on for f in follow_ups if f.due_on > today and f.kind == FollowUpKind.REVISIT)

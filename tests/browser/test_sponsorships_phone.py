@@ -24,6 +24,8 @@ def test_member_proposes_a_book_on_a_phone(live_server, phone_page, db, commune,
     assert "Hộ cận nghèo" in page.locator("main").inner_text()
     page.locator(f'a[href="/nguoi/{commune["people"][0].id}/tai-tro/moi?scheme=bhxh_tn"]').click()
     page.locator("#sponsorship-quote strong", has_text="2.376.000 đ").wait_for()  # 12 months by default
+    # The quote is on the page before htmx listens to the period: wait for it, or the change goes unheard.
+    page.wait_for_function("() => !!document.querySelector('fieldset.terms')['htmx-internal-data']")
     page.get_by_label("Thời gian").select_option("6")
     page.locator("#sponsorship-quote strong", has_text="1.188.000 đ").wait_for()  # the preview follows the period
     page.get_by_label("Nhà tài trợ", exact=True).select_option(str(commune["company"].id))
