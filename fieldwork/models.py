@@ -273,6 +273,9 @@ class Commune(SQLModel, table=True):
     kind: CommuneKind = Field(sa_type=enum_type(CommuneKind))
     valid_from: date = Field(default=date(2025, 7, 1))
     valid_to: Optional[date] = None
+    # Set when the commune was merged into another (see fieldwork/units): its villages moved there; it stays as history.
+    merged_into_id: Optional[int] = Field(default=None, foreign_key="commune.id")
+    merged_on: Optional[date] = None
 
 
 class Village(SQLModel, table=True):
@@ -285,7 +288,45 @@ class Village(SQLModel, table=True):
     kind: VillageKind = Field(default=VillageKind.THON, sa_type=enum_type(VillageKind))
     valid_from: date = Field(default=date(2025, 7, 1))
     valid_to: Optional[date] = None
+    # Set when the village was merged into another: its households moved there; it stays as history.
+    merged_into_id: Optional[int] = Field(default=None, foreign_key="village.id")
+    merged_on: Optional[date] = None
     created_at: datetime = _created()
+
+
+class UnitKind(StrEnum):
+    COMMUNE = "commune"
+    VILLAGE = "village"
+
+
+class UnitChangeKind(StrEnum):
+    RENAME = "rename"
+    MERGE = "merge"
+
+
+class UnitChange(SQLModel, table=True):
+    """One administrative change, as recorded: a commune or village renamed, or merged into another, from a date.
+
+    The record of what happened, kept for ever: the names before and after, so the name in force on any past date
+    can be told, and what the merge moved (``moved``: counts and re-coded villages), shown on the history page.
+    """
+
+    __tablename__ = "unit_change"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: UnitChangeKind = Field(sa_type=enum_type(UnitChangeKind))
+    unit_type: UnitKind = Field(sa_type=enum_type(UnitKind))
+    # The commune or village renamed or merged away (an id of ``commune`` or ``village`` as ``unit_type`` says).
+    unit_id: int = Field(index=True)
+    into_id: Optional[int] = None  # merges: the surviving unit, of the same type
+    effective_on: date
+    old_name: str = Field(max_length=120)
+    new_name: Optional[str] = Field(default=None, max_length=120)  # renames
+    into_name: Optional[str] = Field(default=None, max_length=120)  # merges: the survivor's name on that day
+    note: Optional[str] = Field(default=None, max_length=500)  # the decision (số nghị quyết), as the admin typed it
+    moved: Optional[dict] = Field(default=None, sa_type=sa.JSON)
+    actor_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    recorded_at: datetime = _created()
 
 
 # --- people who use the app --------------------------------------------------------------------------------------
@@ -645,7 +686,7 @@ class Enrolment(SQLModel, table=True):
     amount_other: int = 0
     member_id: Optional[int] = Field(default=None, foreign_key="committee_member.id", index=True)
     visit_id: Optional[int] = Field(default=None, foreign_key="visit.id")
-    sponsorship_id: Optional[int] = Field(default=None, foreign_key="sponsorship.id")
+    sponsorship_id: Optional[int] = Field(default=None, foreign_key="sponsorship.id", index=True)
     event_id: Optional[int] = Field(default=None, foreign_key="outreach_event.id", index=True)
     receipt_no: Optional[str] = Field(default=None, max_length=40)
     receipt_date: Optional[date] = None

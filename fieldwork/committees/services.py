@@ -119,7 +119,8 @@ def _active_members_by_village(session: Session, village_ids: list[int]) -> dict
 def list_villages(session: Session, user: User) -> list[VillageRow]:
     """The villages the user may see, with households, active members and what is wrong with each committee."""
     rows = session.exec(
-        select(Village, Commune).join(Commune, Commune.id == Village.commune_id).where(village_scope(user))
+        select(Village, Commune).join(Commune, Commune.id == Village.commune_id)
+        .where(village_scope(user), Village.merged_into_id.is_(None))  # merged villages: history, see fieldwork/units
         .order_by(Commune.name, Village.code)
     ).all()
     ids = [v.id for v, _c in rows]

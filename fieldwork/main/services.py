@@ -65,7 +65,8 @@ def _count_by_village(session: Session, column, villages: list[int]) -> dict[int
 def official_home(session: Session, user: User) -> OfficialHome:
     commune = session.get(Commune, user.commune_id)
     province = session.get(Province, commune.province_id)
-    villages = session.exec(select(Village).where(village_scope(user)).order_by(Village.code)).all()
+    villages = session.exec(select(Village).where(village_scope(user), Village.merged_into_id.is_(None))
+                            .order_by(Village.code)).all()
     ids = [v.id for v in villages]
     households = _count_by_village(session, Household.id, ids)
     people = dict(session.exec(

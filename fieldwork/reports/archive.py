@@ -21,6 +21,7 @@ from ..audit import record
 from ..models import Commune, Province, Report as Archived, ReportKind, Role, User, Village
 from ..security import get_village_for_user
 from ..targets.services import commune_for_user, is_village_head
+from ..units.services import absorbed_commune_ids
 from . import pdf
 from .services import Report, Unit, build
 from .week import Week
@@ -80,8 +81,9 @@ def get_archived_for_user(session: Session, user: User, report_id: int) -> Archi
         abort(404)
     if row.village_id is not None:
         get_village_for_user(session, user, row.village_id)
-    elif user.role == Role.MEMBER or (user.role == Role.OFFICIAL and user.commune_id != row.commune_id):
-        abort(404)
+    elif user.role == Role.MEMBER or (user.role == Role.OFFICIAL and (
+            user.commune_id is None or row.commune_id not in absorbed_commune_ids(session, user.commune_id))):
+        abort(404)  # a merged commune's printed reports stay readable by the officials of the commune it joined
     return row
 
 
