@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Optional, Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, exists, func, or_
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
@@ -93,6 +93,14 @@ def _recently_visited(today: date):
     first_day = today - STALE_AFTER + timedelta(days=1)
     cutoff = datetime.combine(first_day, time.min, LOCAL_TZ).astimezone(timezone.utc)
     return select(Visit.household_id).where(Visit.visited_at >= cutoff)
+
+
+def _visited_lately(today: date):
+    """The household was visited on one of the last 30 local days: a correlated EXISTS, which looks each household up
+    in the visits' (household_id, visited_at) index rather than collecting every recent visit of the deployment."""
+    first_day = today - STALE_AFTER + timedelta(days=1)
+    cutoff = datetime.combine(first_day, time.min, LOCAL_TZ).astimezone(timezone.utc)
+    return exists().where(Visit.household_id == Household.id, Visit.visited_at >= cutoff)
 
 
 def _code_key(household: Household) -> tuple:
@@ -511,7 +519,7 @@ def village_review(session: Session, village: Village, today: date) -> VillageRe
         .where(FollowUp.member_id.in_(ids), FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_on < today)
         .group_by(FollowUp.member_id)
     ).all()) if ids else {}
-    unassigned = (Household.village_id == village.id, *_in_outreach(), Household.id.not_in(_open_ids()))
+    unassigned = (Household.village_id == village.id, *_in_outreach(), _unassigned())
     summary = _village_counts(session, [village.id], today)
     return VillageReview(
         village=village,
@@ -529,8 +537,10 @@ def village_review(session: Session, village: Village, today: date) -> VillageRe
     )
 
 
-def _open_ids():
-    return select(Assignment.household_id).where(Assignment.valid_to.is_(None))
+def _unassigned():
+    """The household has no current assignment: a correlated NOT EXISTS, which looks each household up in the
+    partial unique index, rather than NOT IN over every current assignment of the deployment."""
+    return ~exists().where(Assignment.household_id == Household.id, Assignment.valid_to.is_(None))
 
 
 def _village_counts(session: Session, village_ids: list[int], today: date) -> dict[str, dict[int, int]]:
@@ -549,8 +559,8 @@ def _village_counts(session: Session, village_ids: list[int], today: date) -> di
     ).all())
     return {
         "households": _count(session, key, here, *_in_outreach()),
-        "unassigned": _count(session, key, here, *_in_outreach(), Household.id.not_in(_open_ids())),
-        "not_visited": _count(session, key, here, *_in_outreach(), Household.id.not_in(_recently_visited(today))),
+        "unassigned": _count(session, key, here, *_in_outreach(), _unassigned()),
+        "not_visited": _count(session, key, here, *_in_outreach(), ~_visited_lately(today)),
         "overdue": _count(session, key, here, FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_on < today,
                           join=(FollowUp, FollowUp.household_id == Household.id)),
         "departed": departed,

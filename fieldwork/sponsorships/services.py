@@ -669,14 +669,14 @@ def beneficiaries(session: Session, user: User, today: date) -> list[Beneficiary
     for the whole household), or a poor, near-poor or hardship household; and for each the schemes they are a
     prospect for (no valid card; of working age outside social insurance) that no active sponsorship covers yet.
     Poor households get their cards from the state, so they are offered books only."""
-    open_tasks = select(FollowUp).where(FollowUp.kind == FollowUpKind.NEEDS_SPONSOR,
-                                        FollowUp.status == FollowUpStatus.OPEN).subquery()
+    # Correlated EXISTS, not IN (every open task): each candidate looks its own tasks up by person or household.
+    open_task = (FollowUp.kind == FollowUpKind.NEEDS_SPONSOR, FollowUp.status == FollowUpStatus.OPEN)
     rows = session.exec(
         select(Person, Household).join(Household, Household.id == Person.household_id)
         .where(renewal_scope(session, user), Person.archived_at.is_(None), Household.archived_at.is_(None),
                Household.outreach_stopped.is_(None),
-               or_(Household.poverty.in_(NEEDY), Person.id.in_(select(open_tasks.c.person_id)),
-                   Household.id.in_(select(open_tasks.c.household_id).where(open_tasks.c.person_id.is_(None)))))
+               or_(Household.poverty.in_(NEEDY), exists().where(FollowUp.person_id == Person.id, *open_task),
+                   exists().where(FollowUp.household_id == Household.id, FollowUp.person_id.is_(None), *open_task)))
         .order_by(Household.code, Person.id).limit(BENEFICIARY_LIMIT)
     ).all()
     if not rows:
