@@ -1,4 +1,5 @@
 """Flask commands: ``flask db ...``, ``flask reference load``, ``flask demo load``, ``flask user create``,
+``flask user create-admin``,
 ``flask reports freeze-week``, ``flask backup create|restore``."""
 
 from __future__ import annotations
@@ -152,6 +153,43 @@ def user_create(phone, display_name, role, commune_code, village_code, password)
             village_id=village.id if village else None,
         )
         click.echo(f"Created {role.value} {user.display_name} ({user.phone}).")
+
+
+@user_cli.command("create-admin")
+@click.option("--phone", required=True, help="Login phone number, e.g. 0912345678.")
+@click.option("--name", "display_name", required=True, help="The admin's full name, e.g. \"Nguyễn Văn An\".")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@with_appcontext
+def user_create_admin(phone: str, display_name: str, password_stdin: bool) -> None:
+    """Create the installation's first admin (or another one). There is no default password: it is typed twice,
+    hidden, or read from standard input, and must pass the same rules as any password of the app."""
+    import sys
+
+    from flask_babel import force_locale
+
+    from .auth.passwords import password_problem
+    from .auth.services import create_user
+
+    phone = normalise_phone(phone)
+    if not is_valid_phone(phone):
+        raise click.BadParameter("phone must be 10 digits starting with 0", param_hint="--phone")
+    display_name = " ".join(display_name.split())
+    if not display_name:
+        raise click.BadParameter("the admin's name is needed", param_hint="--name")
+    with session_scope() as session:
+        if session.exec(select(User.id).where(User.phone == phone)).first() is not None:
+            raise click.ClickException(f"A user with phone {phone} exists already.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+    with force_locale("vi"):  # the app's own sentences, in the language of whoever installs it
+        problem = password_problem(password, phone=phone, name=display_name)
+    if problem:
+        raise click.ClickException(f"Password refused: {problem}")
+    with session_scope() as session:
+        user = create_user(session, phone=phone, display_name=display_name, role=Role.ADMIN, password=password)
+        click.echo(f"Created admin {user.display_name} ({user.phone}). Sign in and follow “Thiết lập ban đầu”.")
 
 
 @reports_cli.command("freeze-week")
