@@ -28,6 +28,12 @@ db: install
 demo: db
 	$(FLASK) demo load --if-empty
 
+# The load benchmark, small (about 10 minutes): gunicorn + a province at 1 % on SQLite and on the PostgreSQL server at
+# 127.0.0.1:5432; prints the tables and the budget checks (docs/performance.md). BENCH_ARGS to change it.
+BENCH_ARGS ?= --database both --scale 0.01 --duration 20
+bench: install translations
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
+
 install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test
 

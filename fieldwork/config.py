@@ -57,6 +57,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
     SQL_ECHO = False
+    # PostgreSQL connections per process (FIELDWORK_DB_POOL_SIZE, FIELDWORK_DB_MAX_OVERFLOW): see docs/deploy.md.
+    DB_POOL_SIZE = 5
+    DB_MAX_OVERFLOW = 5
 
 
 def default_database_url(instance_path: str) -> str:

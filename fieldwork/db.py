@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from flask import Flask, abort, current_app, g, jsonify, request
+from flask import Flask, abort, current_app, g, has_request_context, jsonify, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -17,7 +17,10 @@ from sqlmodel import Session, create_engine
 _ENGINE_KEY = "fieldwork.engine"
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+    """``pool_size``/``max_overflow`` (PostgreSQL): connections each process keeps and may add. A gunicorn worker
+    with T threads needs at most T; workers × (pool_size + max_overflow) must stay under the server's
+    max_connections (docs/deploy.md)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -25,7 +28,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         # Bulk INSERTs in pages small enough (under 4 KB of SQL) for psycopg to cache the parsed statement: with
         # SQLAlchemy's default 1,000-row pages psycopg re-parses every huge statement, which cost 2.5 s of a
         # 10,000-person import (bench/registry_import.py).
-        engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5,
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
                                insertmanyvalues_page_size=12)
     return engine
 
@@ -79,9 +82,28 @@ def _refuse_unstorable_text():
     abort(400)
 
 
+def _count_queries(app: Flask) -> None:
+    """Debug aid, off by default (COUNT_QUERIES, env FIELDWORK_COUNT_QUERIES=1): every response carries
+    ``X-Query-Count``, the SQL statements the request ran, so a load test (bench/load.py) shows N+1 patterns per
+    endpoint. Counted per request in ``g``; statements outside a request (CLI, jobs) are not counted."""
+
+    @event.listens_for(get_engine(app), "before_cursor_execute")
+    def _count(_conn, _cursor, _statement, _parameters, _context, _executemany) -> None:
+        if has_request_context():
+            g.query_count = g.get("query_count", 0) + 1
+
+    @app.after_request
+    def _header(response):
+        response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+        return response
+
+
 def init_app(app: Flask) -> None:
-    app.extensions[_ENGINE_KEY] = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False))
+    app.extensions[_ENGINE_KEY] = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False),
+                                              int(app.config["DB_POOL_SIZE"]), int(app.config["DB_MAX_OVERFLOW"]))
     app.before_request(_refuse_unstorable_text)
+    if app.config.get("COUNT_QUERIES"):
+        _count_queries(app)
 
     @app.after_request
     def _commit_or_rollback(response):
