@@ -79,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
     from .enrolments import bp as enrolments_bp
     from .events import bp as events_bp
     from .exports import bp as exports_bp
+    from .health import bp as health_bp
+    from .help import bp as help_bp
     from .history import bp as history_bp
     from .households import bp as households_bp
     from .imports import bp as imports_bp
@@ -88,7 +90,9 @@ def register_blueprints(app: Flask) -> None:
     from .privacy import bp as privacy_bp
     from .sponsorships import bp as sponsorships_bp
     from .reports import bp as reports_bp
+    from .setup import bp as setup_bp
     from .targets import bp as targets_bp
+    from .units import bp as units_bp
     from .visits import bp as visits_bp
 
     app.register_blueprint(auth_bp)
@@ -104,10 +108,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(parameters_bp)
     app.register_blueprint(sponsorships_bp)
     app.register_blueprint(targets_bp)
+    app.register_blueprint(units_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(setup_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(help_bp)
 
 
 def register_errors(app: Flask) -> None:

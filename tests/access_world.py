@@ -209,6 +209,7 @@ def build_world(app, db, make_village, make_committee, make_user, make_household
         "donor_x": donor_x.id, "sponsorship_a": proposed[0].id, "sponsorship_cancel": proposed[1].id,
         "target_village_a": village_target.id, "report_a": report.id, "batch_a": batch.id,
         "parameter": parameter.id, "commune_x": x, "village_b": village_b.id, "village_c": village_c.id,
+        "guide_page": "thanh-vien", "guide_image": "thanh-vien-1-dang-nhap.png",  # the user guide's, not records
     }
     secrets = {
         "village A": [h.code for h in hh + [spare]] + [h.head_name for h in hh] + [SPARE_HEAD, TWIN] + MEMBER_NAMES

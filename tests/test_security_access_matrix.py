@@ -155,6 +155,13 @@ ROUTES: dict[str, Case] = {
     "events.index": Case("signed-in", query="thon={village_a}", htmx=True, shows=(EVENT_A,)),
     # the collection agents' lists: a member draws only their own village's
     "exports.agent_lists": Case("heads", post="head", query=COMMUNE, body=_agent_list_form),
+    # health check (deploys, bench/load.py): "ok", nothing else
+    "health.health": Case("public"),
+    # the user guide: open to everyone (who cannot sign in needs it most); pictures only from docs/huong-dan/anh
+    "help.image": Case("public", {"filename": "guide_image"}),
+    "help.index": Case("public", shows=("Hướng dẫn sử dụng Fieldwork",)),
+    "help.mine": Case("public"),
+    "help.page": Case("public", {"page": "guide_page"}, shows=("Việc của tôi",)),
     # history and privacy
     "history.household": Case("commune-staff", HOUSEHOLD, shows=(HEAD_A1,)),
     "history.person": Case("commune-staff", PERSON, shows=(HEAD_A1,)),
@@ -197,6 +204,13 @@ ROUTES: dict[str, Case] = {
     "parameters.create": Case("admin"),
     "parameters.edit": Case("admin", {"parameter_id": "parameter"}),
     "parameters.index": Case("admin"),
+    # administrative changes: renames and merges of communes and villages
+    "units.commune_merge": Case("admin", {"commune_id": "commune_x"}),
+    "units.commune_rename": Case("admin", {"commune_id": "commune_x"}),
+    "units.history": Case("admin"),
+    "units.index": Case("admin", shows=(VILLAGE_A,)),
+    "units.village_merge": Case("admin", VILLAGE, shows=(VILLAGE_A,)),
+    "units.village_rename": Case("admin", VILLAGE, shows=(VILLAGE_A,)),
     # weekly reports
     "reports.archived": Case("village", {"report_id": "report_a"}, shows=(A1_NAME,)),
     "reports.commune": Case("staff", query=COMMUNE_WEEK, htmx=True, shows=(VILLAGE_A,)),
@@ -208,6 +222,17 @@ ROUTES: dict[str, Case] = {
     "reports.village_draft": Case("village", VILLAGE, query=WEEK, shows=(A1_NAME,)),
     "reports.village_print": Case("head", VILLAGE, query=WEEK),
     "reports.village_workbook": Case("village", VILLAGE, query=WEEK, shows=(A1_NAME,)),
+    # first-run set-up (/cai-dat): an official sets up their own commune, an admin the installation's
+    "setup.balance": Case("commune-staff", VILLAGE, last=True),
+    "setup.committee": Case("commune-staff", VILLAGE, shows=(A1_NAME,)),
+    "setup.committees": Case("staff"),
+    "setup.commune": Case("staff"),
+    "setup.commune_options": Case("staff", query="province=1", htmx=True),
+    "setup.households": Case("staff"),
+    "setup.index": Case("staff"),
+    "setup.slips": Case("staff"),
+    "setup.slips_pdf": Case("commune-staff", VILLAGE, last=True),
+    "setup.villages": Case("staff"),
     # sponsorships and donors
     "sponsorships.approve": Case("commune-staff", SPONSORSHIP),
     "sponsorships.beneficiaries": Case("signed-in"),

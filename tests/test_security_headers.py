@@ -39,7 +39,8 @@ from fieldwork.models import (
 from fieldwork.text import local_today
 
 # Rendered only by WeasyPrint into PDFs, never served to a browser: their <style> blocks meet no CSP.
-PDF_TEMPLATES = {"reports/report_pdf.html", "targets/emulation_pdf.html", "sponsorships/letter.html"}
+PDF_TEMPLATES = {"reports/report_pdf.html", "targets/emulation_pdf.html", "sponsorships/letter.html",
+                 "setup/slips_pdf.html"}
 
 
 def _directives(policy: str) -> dict[str, list[str]]:
@@ -85,11 +86,12 @@ def demo(app, db):
     db.commit()
     first = lambda model, *where: db.exec(select(model.id).where(*where).limit(1)).first()  # noqa: E731
     return {
-        "village_id": village_id, "member_id": member.id, "household_id": household.id,
+        "village_id": village_id, "commune_id": commune_id, "member_id": member.id, "household_id": household.id,
         "person_id": first(Person, Person.household_id == household.id),
         "visit_id": first(Visit, Visit.member_id == member.id), "target_id": first(Target),
         "batch_id": batch.id, "parameter_id": first(PolicyParameter), "sponsorship_id": first(Sponsorship),
         "donor_id": first(Donor), "event_id": event.id, "report_id": report.id, "filename": "css/app.css",
+        "page": "thanh-vien",  # the user guide's member page
     }
 
 
