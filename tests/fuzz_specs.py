@@ -508,6 +508,62 @@ def _latest(model) -> Callable[[Ctx, Target], Any]:
     return lambda c, t: c.latest(model)
 
 
+
+# --- set-up and administrative units (issue 10) ---------------------------------------------------------------------
+
+
+def _fresh_village(c: Ctx, *, members: int = 0, households: int = 0, tag: str = "FZS") -> Village:
+    """A village of the world's commune of its own, with a committee of ``members`` (no logins) and unassigned
+    households."""
+    village = Village(commune_id=c.world.commune_id, code=f"{tag}-{c.n}", name=f"Thôn Thiết Lập {c.n}")
+    c.db.add(village)
+    c.db.flush()
+    if members:
+        committee = Committee(village_id=village.id, established_on=date(2025, 8, 15))
+        c.db.add(committee)
+        c.db.flush()
+        c.db.add_all([CommitteeMember(committee_id=committee.id, full_name=f"Thành Viên Thôn {c.n}-{i}",
+                                      phone=fresh_phone(), organisation=Organisation.WOMEN, is_head=i == 0,
+                                      joined_on=date(2025, 9, 1)) for i in range(members)])
+    c.db.commit()
+    for _ in range(households):
+        c.household(assigned=False, village=village)
+    return village
+
+
+def _other_communes(c: Ctx, count: int) -> list[Commune]:
+    """Catalogue communes of the world's province, not the world's and not merged away: a merge's own pair."""
+    world = c.get(Commune, c.world.commune_id)
+    return list(c.db.exec(select(Commune).where(
+        Commune.province_id == world.province_id, Commune.id != world.id, Commune.merged_into_id.is_(None))
+        .order_by(Commune.id.desc()).limit(count)).all())
+
+
+def _commune_merge(c: Ctx) -> Target:
+    merged, into = _other_communes(c, 2)
+    path = f"/don-vi/xa/{merged.id}/sap-nhap"
+    return Target(path, path, {"commune": merged, "into": into})
+
+
+def _village_merge(c: Ctx) -> Target:
+    merged, into = _fresh_village(c, tag="FZM"), _fresh_village(c, tag="FZK")
+    path = f"/don-vi/thon/{merged.id}/sap-nhap"
+    return Target(path, path, {"village": merged, "into": into})
+
+
+def _commune_rename(c: Ctx) -> Target:
+    (commune,) = _other_communes(c, 1)
+    path = f"/don-vi/xa/{commune.id}/doi-ten"
+    return Target(path, path, {"commune": commune})
+
+
+def _village_rename(c: Ctx) -> Target:
+    village = _fresh_village(c, tag="FZR")
+    path = f"/don-vi/thon/{village.id}/doi-ten"
+    return Target(path, path, {"village": village})
+
+
+
 SPECS: dict[str, Spec] = {
     # --- signing in and out
     "auth.login": Spec(
@@ -662,7 +718,37 @@ SPECS: dict[str, Spec] = {
     "targets.edit": Spec("official", _target("sua"), stored=_by(TargetRow, "row"), text={"label": "label"},
                          valid=lambda c, t: {"value": str(100 + c.n % 1000)}),
     "targets.split": Spec("official", _target("chia")),
+    # --- first-run set-up (an official of the world's commune walks it; the admin names the commune's official)
+    # Pasted lines: a hostile paste may hold several names, so several villages.
+    "setup.villages": Spec("official", _same("/cai-dat/thon"), valid=lambda c, t: {"names": f"Thôn Dán Số {c.n}"},
+                           varies={"village", "audit_event"}),
+    "setup.committee": Spec(
+        "official", lambda c: (lambda v: Target(f"/cai-dat/ban/{v.id}", f"/cai-dat/ban/{v.id}"))(_fresh_village(c)),
+        valid=lambda c, t: {"full_name": f"Thành Viên Thiết Lập {c.n}", "phone": fresh_phone(),
+                            "organisation": "women"},
+        stored=_latest(CommitteeMember), text={"full_name": "full_name"}, varies={"audit_event"}, examples=5),
+    "setup.balance": Spec(
+        "official", lambda c: (lambda v: Target(f"/cai-dat/nhap-ho/{v.id}/chia-deu", "/cai-dat/nhap-ho"))(
+            _fresh_village(c, members=2, households=2)),
+        varies={"assignment", "audit_event", "follow_up"}, examples=5),
+    # Printing renders a PDF and hashes a password per member at full cost: few examples.
+    "setup.slips_pdf": Spec(
+        "official", lambda c: (lambda v: Target(f"/cai-dat/phieu/{v.id}.pdf", "/cai-dat/phieu"))(
+            _fresh_village(c, members=1)), varies={"audit_event"}, examples=2),
+    # --- administrative changes (admin only)
+    "units.commune_rename": Spec("admin", _commune_rename, valid=lambda c, t: {"new_name": f"Xã Tên Mới {c.n}"},
+                                 stored=_by(Commune, "commune"), text={"new_name": "name"}, examples=6),
+    "units.village_rename": Spec("admin", _village_rename, valid=lambda c, t: {"new_name": f"Thôn Tên Mới {c.n}"},
+                                 stored=_by(Village, "village"), text={"new_name": "name"}, examples=6),
+    "units.commune_merge": Spec("admin", _commune_merge,
+                                valid=lambda c, t: {"into": t.objects["into"].code, "confirm": "1"}, examples=6),
+    "units.village_merge": Spec("admin", _village_merge,
+                                valid=lambda c, t: {"into": str(t.objects["into"].id), "confirm": "1"}, examples=6),
 }
 
 # Rules that take no HTML form: covered by their own tests below (JSON).
 JSON_RULES = {"offline.sync_visits"}
+# Rules whose form this world cannot show: the set-up's first step appears only on an installation that serves no
+# commune yet, and the world serves one. Its bad input is tested on an empty installation in
+# tests/test_setup_wizard.py.
+NOT_IN_THIS_WORLD = {"setup.commune"}
