@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, g, has_app_context
 from flask_login import current_user, login_required
 from sqlalchemy import false, true
 from sqlalchemy.sql import ColumnElement
@@ -112,8 +112,20 @@ def get_village_for_user(session: Session, user: User, village_id: int) -> Villa
 
 
 def member_record(session: Session, user: User) -> CommitteeMember | None:
-    """The committee-member row behind a member's login, if any."""
-    return session.exec(select(CommitteeMember).where(CommitteeMember.user_id == user.id)).first()
+    """The committee-member row behind a member's login, if any.
+
+    A member's page asks several times per request (scope, assignment checks, the form); within a request, on the
+    request's session, the row found is kept in ``g`` and reused while it still belongs to the login (a login
+    linked or unlinked meanwhile is looked up again)."""
+    in_request = has_app_context() and g.get("db_session") is session
+    if in_request:
+        known = g.get("member_records", {}).get(user.id)
+        if known is not None and known.user_id == user.id:
+            return known
+    member = session.exec(select(CommitteeMember).where(CommitteeMember.user_id == user.id)).first()
+    if in_request and member is not None:
+        g.setdefault("member_records", {})[user.id] = member
+    return member
 
 
 # --- redirects ---------------------------------------------------------------------------------------------------
