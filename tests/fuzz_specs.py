@@ -531,12 +531,20 @@ def _fresh_village(c: Ctx, *, members: int = 0, households: int = 0, tag: str = 
     return village
 
 
+_commune_codes = itertools.count(90000)  # no commune of the catalogue has a code this high
+CREATED_COMMUNES: list[int] = []  # deleted when the file is done: the catalogue is shared by every test file
+
+
 def _other_communes(c: Ctx, count: int) -> list[Commune]:
-    """Catalogue communes of the world's province, not the world's and not merged away: a merge's own pair."""
+    """Fresh communes in the world's province for a rename or a merge: the catalogue's own rows are never changed
+    (a renamed or merged catalogue commune would leak into the test files that run after this one)."""
     world = c.get(Commune, c.world.commune_id)
-    return list(c.db.exec(select(Commune).where(
-        Commune.province_id == world.province_id, Commune.id != world.id, Commune.merged_into_id.is_(None))
-        .order_by(Commune.id.desc()).limit(count)).all())
+    communes = [Commune(province_id=world.province_id, code=str(next(_commune_codes)), name=f"Xã Thử Nghiệm {c.n}-{i}",
+                        kind=world.kind) for i in range(count)]
+    c.db.add_all(communes)
+    c.db.commit()
+    CREATED_COMMUNES.extend(commune.id for commune in communes)
+    return communes
 
 
 def _commune_merge(c: Ctx) -> Target:

@@ -28,11 +28,13 @@ import pytest
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete, update
 from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 
 from fieldwork import create_app
 from fieldwork.db import get_engine, storable
+from fieldwork.models import Commune
 
 from .conftest import Client, _empty_tables
 from .fuzz_forms import (
@@ -49,7 +51,7 @@ from .fuzz_forms import (
     row_counts,
     same_text,
 )
-from .fuzz_specs import JSON_RULES, NOT_IN_THIS_WORLD, SPECS, Ctx, Spec, Target, build_world, import_rows
+from .fuzz_specs import CREATED_COMMUNES, JSON_RULES, NOT_IN_THIS_WORLD, SPECS, Ctx, Spec, Target, build_world, import_rows
 
 # The search index holds one row per distinct word: how many a new household adds depends on the ones before.
 VARIES = {"search_entry"}
@@ -78,6 +80,11 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
     app.test_client_class = Client
     _empty_tables(app)
     yield app
+    _empty_tables(app)  # then the communes the examples made, which the catalogue's tables keep
+    with get_engine(app).begin() as conn:
+        conn.execute(update(Commune).where(Commune.id.in_(CREATED_COMMUNES)).values(merged_into_id=None))
+        conn.execute(delete(Commune).where(Commune.id.in_(CREATED_COMMUNES)))
+    CREATED_COMMUNES.clear()
     get_engine(app).dispose()
 
 
