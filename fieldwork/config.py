@@ -60,6 +60,9 @@ class Defaults:
     # PostgreSQL connections per process (FIELDWORK_DB_POOL_SIZE, FIELDWORK_DB_MAX_OVERFLOW): see docs/deploy.md.
     DB_POOL_SIZE = 5
     DB_MAX_OVERFLOW = 5
+    # Rendered pages kept per process (fieldwork/pagecache.py), in MB of text; 0 turns the cache off
+    # (FIELDWORK_PAGE_CACHE_MB).
+    PAGE_CACHE_MB = 16
 
 
 def default_database_url(instance_path: str) -> str:

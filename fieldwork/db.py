@@ -101,6 +101,9 @@ def _count_queries(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     app.extensions[_ENGINE_KEY] = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False),
                                               int(app.config["DB_POOL_SIZE"]), int(app.config["DB_MAX_OVERFLOW"]))
+    from . import pagecache
+
+    pagecache.init_app(app, app.extensions[_ENGINE_KEY])
     app.before_request(_refuse_unstorable_text)
     if app.config.get("COUNT_QUERIES"):
         _count_queries(app)

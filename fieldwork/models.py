@@ -806,3 +806,16 @@ class AuditEvent(SQLModel, table=True):
     before: Optional[dict] = Field(default=None, sa_type=sa.JSON)
     after: Optional[dict] = Field(default=None, sa_type=sa.JSON)
     ip: Optional[str] = Field(default=None, max_length=45)
+
+
+class DataRevision(SQLModel, table=True):
+    """A counter per commune raised by every transaction that writes in it (``scope`` = the commune's id; 0 = a
+    write whose commune is not known — an admin's, a command's — which concerns every commune).
+
+    Rendered pages kept in memory (:mod:`fieldwork.pagecache`) are keyed by it: a write commits its raise in the same
+    transaction, so no page built before a write is served after it, by any worker."""
+
+    __tablename__ = "data_revision"
+
+    scope: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    revision: int = Field(default=0, sa_type=sa.BigInteger)

@@ -20,6 +20,9 @@ def render_item(type_, obj, autogen_context):
 
 
 def run_migrations(connection) -> None:
+    # A migration's writes do not raise the pages' data revision (fieldwork/pagecache.py): the table may not exist
+    # yet, or no more. Kept pages live in server processes, which are restarted after a migration anyway.
+    connection.info["fieldwork.migrating"] = True
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -28,8 +31,11 @@ def run_migrations(connection) -> None:
         include_object=include_object,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        connection.info.pop("fieldwork.migrating", None)
 
 
 def run_online() -> None:
@@ -43,8 +49,12 @@ def run_online() -> None:
 
         engine = create_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as conn:
-        run_migrations(conn)
-        conn.commit()
+        conn.info["fieldwork.migrating"] = True
+        try:
+            run_migrations(conn)
+            conn.commit()
+        finally:
+            conn.info.pop("fieldwork.migrating", None)
 
 
 if context.is_offline_mode():

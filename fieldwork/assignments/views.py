@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from ..committees.services import get_member_for_village
 from ..db import get_session
 from ..htmx import render, wants_partial
+from ..pagecache import cached
 from ..models import Role, Village
 from ..security import get_household_for_user, get_village_for_user, roles_required, safe_next
 from ..text import local_today
@@ -71,6 +72,7 @@ def _village_page(db, village, *, bulk=None, balance=None, result=None, status: 
 
 @bp.route("/phan-cong")
 @roles_required(Role.OFFICIAL, Role.ADMIN)
+@cached
 def commune():
     rows = services.commune_review(get_session(), current_user, local_today())
     return render("assignments/commune.html", rows=rows)

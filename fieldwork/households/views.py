@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..htmx import render
+from ..pagecache import cached
 from ..models import Person, Role, VisitOutcome
 from ..security import (
     get_household_for_user,
@@ -77,6 +78,7 @@ def _save_person(db, household, person, form: PersonForm) -> SaveOutcome:
 
 @bp.route("/tim-kiem")
 @login_required
+@cached
 def search_page():
     form = SearchForm(request.args)
     hits = search.search(get_session(), current_user, form.q.data or "") if form.validate() else []
@@ -123,6 +125,7 @@ def create(village_id: int):
 
 @bp.route("/ho/<int:household_id>")
 @login_required
+@cached(max_age=300)  # the 24-hour rule for correcting a visit moves with the clock
 def detail(household_id: int):
     db = get_session()
     household = get_household_for_user(db, current_user, household_id)

@@ -4,6 +4,7 @@ from flask import request
 from flask_login import current_user, login_required
 
 from ..db import get_session
+from ..pagecache import cached
 from ..htmx import render
 from ..models import Role
 from ..targets import services as targets
@@ -13,6 +14,7 @@ from . import bp, services
 
 @bp.route("/")
 @login_required
+@cached
 def home():
     db = get_session()
     if current_user.role == Role.MEMBER:

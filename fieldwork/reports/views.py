@@ -11,6 +11,7 @@ from ..db import get_session
 from ..errors import render_error
 from ..exports.services import may_draw_lists
 from ..htmx import render
+from ..pagecache import cached
 from ..models import Role
 from ..security import roles_required
 from ..text import local_today
@@ -121,6 +122,7 @@ def index():
 
 @bp.route("/bao-cao/thon/<int:village_id>")
 @login_required
+@cached
 def village(village_id: int):
     return _show(village_id)
 

@@ -1,0 +1,191 @@
+"""Rendered pages kept in memory per process, served again until the next write in the commune.
+
+The pages people open most — a member's worklist and households, an official's dashboard and report previews — are
+read many times between two writes: a member opens the worklist again after every visit they log, an official
+reloads the dashboard. Building one costs 5–30 SQL statements and thousands of Python objects; serving it again
+costs one indexed read.
+
+**Exact, not timed.** Every transaction that writes (any INSERT, UPDATE or DELETE on the app's engine, whatever code
+ran it: a view, a service, a command, a test fixture) raises the commune's counter in ``data_revision`` in the same
+transaction, just before it commits: the commune of the signed-in user, or scope 0 (every commune) when there is
+none (an admin, a command, a sign-in that failed). A kept page is keyed by the counters of its reader's commune and of
+scope 0, read in the request's own transaction, so no worker serves a page built before a write it can see. The key
+also holds the user (pages differ by role and assignment, and scope was checked for that user when the page was
+built), the path with its query, the htmx headers (partial or whole page), the language and the local date (the
+worklist's "overdue" and the report's running week move at midnight); an entry can also be given a ``max_age``
+(the household page: the 24-hour correction rule moves with the clock).
+
+**What is not kept.** Anything but a 200 HTML answer to a GET; a request with messages waiting to be shown (they
+are shown once); users without a commune (admins see every commune). The CSRF token differs per session: a kept page
+holds a placeholder, replaced by the reader's token when served. Only views that leave the session alone use it.
+
+Per process (each gunicorn worker its own), bounded by ``PAGE_CACHE_MB`` of UTF-8 text, least recently used first
+out; ``PAGE_CACHE_MB = 0`` turns it off. Measured in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections import OrderedDict
+from typing import Callable, Optional
+
+from flask import Flask, Response, current_app, g, has_request_context, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, text
+
+from .text import local_today
+
+FLAG = "fieldwork.wrote"
+MIGRATING = "fieldwork.migrating"  # set by migrations/env.py: a migration's writes raise nothing
+EVERY_COMMUNE = 0
+PLACEHOLDER = "\x1bcsrf-token\x1b"
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+_BUMP = {
+    "sqlite": "INSERT INTO data_revision (scope, revision) VALUES (?, 1) "
+              "ON CONFLICT (scope) DO UPDATE SET revision = data_revision.revision + 1",
+    "postgresql": "INSERT INTO data_revision (scope, revision) VALUES (%s, 1) "
+                  "ON CONFLICT (scope) DO UPDATE SET revision = data_revision.revision + 1",
+}
+
+
+# --- the counter -------------------------------------------------------------------------------------------------
+
+
+def watch(engine) -> None:
+    """Mark every connection of ``engine`` that writes, and raise the counter when it commits."""
+    bump = _BUMP[engine.dialect.name]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _mark(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        head = statement.lstrip()[:6].upper()
+        if head in _WRITES and "data_revision" not in statement[:40] and MIGRATING not in conn.info:
+            conn.info[FLAG] = True
+
+    @event.listens_for(engine, "commit")
+    def _raise(conn) -> None:
+        if not conn.info.pop(FLAG, False):
+            return
+        # Straight on the DB-API connection, inside the transaction being committed: no SQLAlchemy state to disturb.
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(bump, (_writer_scope(),))
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn) -> None:
+        conn.info.pop(FLAG, None)
+
+
+def _writer_scope() -> int:
+    if has_request_context():
+        user = g.get("_login_user")  # Flask-Login's loaded user, without loading it here mid-commit
+        commune_id = getattr(user, "commune_id", None) if getattr(user, "is_authenticated", False) else None
+        if commune_id:
+            return commune_id
+    return EVERY_COMMUNE
+
+
+def revisions(db, commune_id: int) -> tuple[int, int]:
+    """(every commune's counter, this commune's), read in the request's transaction."""
+    rows = dict(db.execute(text("SELECT scope, revision FROM data_revision WHERE scope IN (0, :c)"),
+                           {"c": commune_id}).all())
+    return rows.get(EVERY_COMMUNE, 0), rows.get(commune_id, 0)
+
+
+# --- the store ---------------------------------------------------------------------------------------------------
+
+
+class Store:
+    """Least recently used first out, bounded in bytes; thread-safe (gthread workers)."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit = limit_bytes
+        self.size = 0
+        self.hits = self.misses = 0
+        self._entries: OrderedDict[tuple, tuple[float, int, list, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, max_age: Optional[float]):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or (max_age is not None and time.monotonic() - entry[0] > max_age):
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: tuple, status: int, headers: list, body: bytes) -> None:
+        if len(body) > self.limit // 8:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old[3])
+            self._entries[key] = (time.monotonic(), status, headers, body)
+            self.size += len(body)
+            while self.size > self.limit and self._entries:
+                _key, dropped = self._entries.popitem(last=False)
+                self.size -= len(dropped[3])
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_SKIPPED_HEADERS = {"content-length", "set-cookie"}
+
+
+def store(app: Flask | None = None) -> Optional[Store]:
+    return (app or current_app).extensions.get("fieldwork.pagecache")
+
+
+def init_app(app: Flask, engine) -> None:
+    watch(engine)
+    megabytes = float(app.config.get("PAGE_CACHE_MB") or 0)
+    app.extensions["fieldwork.pagecache"] = Store(int(megabytes * 1024 * 1024)) if megabytes > 0 else None
+
+
+def _key(commune_id: int, revision: tuple[int, int]) -> tuple:
+    headers = request.headers
+    return (request.endpoint, request.full_path, headers.get("HX-Request"), headers.get("HX-Boosted"),
+            headers.get("HX-History-Restore-Request"), current_user.id, str(get_locale()), local_today(),
+            commune_id, revision)
+
+
+def cached(view: Callable = None, *, max_age: Optional[float] = None):
+    """Serve the view's page from the store while nothing in the reader's commune changed (see the module)."""
+    if view is None:
+        return functools.partial(cached, max_age=max_age)
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        pages = store()
+        commune_id = getattr(current_user, "commune_id", None) if current_user.is_authenticated else None
+        if pages is None or request.method != "GET" or not commune_id or session.get("_flashes"):
+            return view(*args, **kwargs)
+        from .db import get_session
+
+        key = _key(commune_id, revisions(get_session(), commune_id))
+        entry = pages.get(key, max_age)
+        if entry is not None:
+            _stored_at, status, headers, body = entry
+            if PLACEHOLDER.encode() in body:
+                body = body.replace(PLACEHOLDER.encode(), generate_csrf().encode())
+            return Response(body, status=status, headers=headers)
+        response = make_response(view(*args, **kwargs))
+        if (response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed
+                and not session.get("_flashes")):
+            body = response.get_data()
+            token = g.get("csrf_token")
+            if token:
+                body = body.replace(token.encode(), PLACEHOLDER.encode())
+            headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS]
+            pages.put(key, response.status_code, headers, body)
+        return response
+
+    return wrapper

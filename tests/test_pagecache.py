@@ -1,0 +1,194 @@
+"""Kept pages (fieldwork/pagecache.py): served again while nothing changed, never once something did."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from sqlalchemy import event, text
+from sqlmodel import Session, select
+
+from fieldwork import create_app
+from fieldwork.db import get_engine
+from fieldwork.models import Commune, DataRevision, Household, Person, Role
+from fieldwork.pagecache import PLACEHOLDER, store
+from tests.conftest import PASSWORD
+
+TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+@pytest.fixture
+def field(make_village, make_committee, make_user, make_household):
+    village = make_village()
+    _, members = make_committee(village)
+    member = make_user(Role.MEMBER, village=village, member=members[1])
+    household = make_household(village, assigned_to=members[1], people=2, head_name="Hộ Giữ Trang")
+    return {"village": village, "member": member, "household": household, "official": make_user(Role.OFFICIAL)}
+
+
+class Statements:
+    """How many SQL statements the app's engine ran meanwhile."""
+
+    def __init__(self, app):
+        self.n = 0
+        event.listen(get_engine(app), "before_cursor_execute", self._count)
+
+    def _count(self, *_args) -> None:
+        self.n += 1
+
+    def during(self, call):
+        before = self.n
+        result = call()
+        return result, self.n - before
+
+
+def _revision(db, scope: int) -> int:
+    db.expire_all()
+    row = db.get(DataRevision, scope)
+    return row.revision if row else 0
+
+
+def test_a_page_read_twice_is_built_once_and_is_the_same(app, client, login, field):
+    login(field["member"])
+    counter = Statements(app)
+    first, built = counter.during(lambda: client.get(f"/ho/{field['household'].id}"))
+    second, served = counter.during(lambda: client.get(f"/ho/{field['household'].id}"))
+    assert first.status_code == second.status_code == 200
+    assert "Hộ Giữ Trang" in second.get_data(as_text=True)
+    assert second.get_data() == first.get_data()
+    assert served < built, (served, built)
+    assert store(app).hits >= 1
+
+
+def test_a_write_in_the_commune_shows_at_once(app, client, login, db, field):
+    login(field["member"])
+    household = field["household"]
+    before = client.get("/").get_data(as_text=True)
+    assert "Hẹn thăm lại" not in before
+    answer = client.post_form(f"/ho/{household.id}/van-dong", {"uuid": str(uuid.uuid4()), "outcome": "considering",
+                                                               "channel": "home"})
+    assert answer.status_code == 302
+    client.get("/")  # the page that shows the "saved" message is never kept
+    after = client.get("/").get_data(as_text=True)
+    assert "Hẹn thăm lại" in after
+    page = client.get(f"/ho/{household.id}").get_data(as_text=True)
+    assert "Đang cân nhắc" in page
+
+
+def test_a_write_outside_any_request_shows_too(app, client, login, db, field):
+    """A command, a fixture, a job: no signed-in user, so every commune's pages are rebuilt."""
+    login(field["member"])
+    household = field["household"]
+    client.get(f"/ho/{household.id}")
+    before = _revision(db, 0)
+    person = db.exec(select(Person).where(Person.household_id == household.id)).first()
+    person.full_name = "Tên Mới Sửa Ngoài"
+    db.add(person)
+    db.commit()
+    assert _revision(db, 0) == before + 1
+    assert "Tên Mới Sửa Ngoài" in client.get(f"/ho/{household.id}").get_data(as_text=True)
+
+
+def test_a_member_write_raises_their_commune_only(app, client, login, db, field):
+    commune_id = field["village"].commune_id
+    other = db.exec(select(Commune.id).where(Commune.id != commune_id)).first()
+    mine, everyone, theirs = _revision(db, commune_id), _revision(db, 0), _revision(db, other)
+    login(field["member"])
+    client.post_form(f"/ho/{field['household'].id}/van-dong", {"uuid": str(uuid.uuid4()), "outcome": "not_home",
+                                                               "channel": "home"})
+    assert _revision(db, commune_id) > mine
+    assert (_revision(db, 0), _revision(db, other)) == (everyone, theirs)
+
+
+def test_reads_and_refused_writes_raise_nothing(app, client, login, db, field):
+    login(field["member"])
+    commune_id = field["village"].commune_id
+    mine = _revision(db, commune_id)
+    client.get("/")
+    client.get(f"/ho/{field['household'].id}")
+    refused = client.post_form(f"/ho/{field['household'].id}/van-dong", {"uuid": "not-a-uuid", "outcome": "nope"})
+    assert refused.status_code == 422
+    assert _revision(db, commune_id) == mine
+
+
+def test_each_reader_gets_their_own_csrf_token_and_it_works(app, login, field):
+    """Two sessions of the same member: the second is served the first one's kept page, with its own token."""
+    first, second = app.test_client(), app.test_client()
+    for c in (first, second):
+        c.post("/dang-nhap", data={"phone": field["member"].phone, "password": PASSWORD,
+                                   "csrf_token": TOKEN.search(c.get("/dang-nhap").get_data(as_text=True)).group(1)})
+    page_1 = first.get("/").get_data(as_text=True)
+    page_2 = second.get("/").get_data(as_text=True)
+    assert store(app).hits >= 1
+    token_1, token_2 = TOKEN.search(page_1).group(1), TOKEN.search(page_2).group(1)
+    assert PLACEHOLDER not in page_2
+    assert page_2.replace(token_2, "") == page_1.replace(token_1, "")
+    answer = second.post(f"/ho/{field['household'].id}/van-dong",
+                         data={"uuid": str(uuid.uuid4()), "outcome": "not_home", "channel": "home",
+                               "csrf_token": token_2})
+    assert answer.status_code == 302
+
+
+def test_messages_are_shown_once_even_on_a_kept_page(app, client, login, field):
+    login(field["member"])
+    client.get("/")
+    client.get("/")  # kept now
+    client.post_form(f"/ho/{field['household'].id}/van-dong", {"uuid": str(uuid.uuid4()), "outcome": "not_home",
+                                                               "channel": "home"})
+    shown = client.get("/").get_data(as_text=True)
+    assert 'class="flash flash-success"' in shown
+    assert 'class="flash' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_kept_page_is_never_served_to_someone_else(app, client, login, db, make_village, make_committee, make_user,
+                                                     make_household, field):
+    household = field["household"]
+    login(field["member"])
+    assert client.get(f"/ho/{household.id}").status_code == 200
+    stranger_village = make_village(commune_code=db.exec(select(Commune.code).where(
+        Commune.id != field["village"].commune_id)).first())
+    _, members = make_committee(stranger_village)
+    stranger = make_user(Role.MEMBER, village=stranger_village, member=members[1])
+    next_door = make_village(commune_code=db.get(Commune, field["village"].commune_id).code)
+    _, neighbours = make_committee(next_door)
+    same_commune = make_user(Role.MEMBER, village=next_door, member=neighbours[1])
+    for user in (stranger, same_commune):
+        login(user)
+        assert client.get(f"/ho/{household.id}").status_code == 404
+
+
+def test_switched_off(tmp_path, database_url, field):
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "off"),
+                      "SECRET_KEY": "off", "PAGE_CACHE_MB": 0})
+    try:
+        assert store(app) is None
+        c = app.test_client()
+        c.post("/dang-nhap", data={"phone": field["member"].phone, "password": PASSWORD,
+                                   "csrf_token": TOKEN.search(c.get("/dang-nhap").get_data(as_text=True)).group(1)})
+        assert "Hộ Giữ Trang" in c.get("/").get_data(as_text=True)
+    finally:
+        get_engine(app).dispose()
+
+
+def test_the_store_keeps_within_its_size(app):
+    pages = store(app)
+    limit = pages.limit
+    body = b"x" * (limit // 10)
+    for i in range(30):
+        pages.put(("k", i), 200, [], body)
+    assert pages.size <= limit
+    assert len(pages) < 30
+    assert pages.get(("k", 29), None) is not None and pages.get(("k", 0), None) is None
+
+
+def test_migrations_raise_nothing(app, db):
+    """A migration's writes are not counted (the table may not exist yet); the servers restart after one anyway."""
+    from fieldwork.migrate import alembic_config
+    from alembic import command
+
+    cfg = alembic_config(app)
+    command.downgrade(cfg, "0011")
+    command.upgrade(cfg, "head")
+    with Session(get_engine(app)) as s:
+        assert s.exec(text("SELECT count(*) FROM data_revision")).one()[0] == 0
