@@ -809,13 +809,15 @@ class AuditEvent(SQLModel, table=True):
 
 
 class DataRevision(SQLModel, table=True):
-    """A counter per commune raised by every transaction that writes in it (``scope`` = the commune's id; 0 = a
-    write whose commune is not known — an admin's, a command's — which concerns every commune).
+    """Counters raised by every transaction that writes, by where the writer works: a member's writes raise their
+    village's row (``commune_id``, ``village_id``), an official's their commune's row (``village_id`` 0), anyone
+    else's — an admin, a command, a failed sign-in — the row (0, 0), which concerns every commune.
 
-    Rendered pages kept in memory (:mod:`fieldwork.pagecache`) are keyed by it: a write commits its raise in the same
-    transaction, so no page built before a write is served after it, by any worker."""
+    Rendered pages kept in memory (:mod:`fieldwork.pagecache`) are keyed by them: a write commits its raise in the
+    same transaction, so no page built before a write is served after it, by any worker."""
 
     __tablename__ = "data_revision"
 
-    scope: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    commune_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    village_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     revision: int = Field(default=0, sa_type=sa.BigInteger)

@@ -6,11 +6,12 @@ reloads the dashboard. Building one costs 5–30 SQL statements and thousands of
 costs one indexed read.
 
 **Exact, not timed.** Every transaction that writes (any INSERT, UPDATE or DELETE on the app's engine, whatever code
-ran it: a view, a service, a command, a test fixture) raises the commune's counter in ``data_revision`` in the same
-transaction, just before it commits: the commune of the signed-in user, or scope 0 (every commune) when there is
-none (an admin, a command, a sign-in that failed). A kept page is keyed by the counters of its reader's commune and of
-scope 0, read in the request's own transaction, so no worker serves a page built before a write it can see. The key
-also holds the user (pages differ by role and assignment, and scope was checked for that user when the page was
+ran it: a view, a service, a command, a test fixture) raises a counter in ``data_revision`` in the same transaction,
+just before it commits: a member's village's, an official's commune's, or the row (0, 0) that concerns every commune
+when the writer has no commune (an admin, a command, a sign-in that failed). A kept page is keyed by the counters its
+reader's pages depend on (a member: their village's, their commune's own and (0, 0), since members see only their
+village; an official: every counter of the commune), read in the request's own transaction, so no worker serves a
+page built before a write it can see. The key also holds the user (pages differ by role and assignment, and scope was checked for that user when the page was
 built), the path with its query, the htmx headers (partial or whole page), the language and the local date (the
 worklist's "overdue" and the report's running week move at midnight); an entry can also be given a ``max_age``
 (the household page: the 24-hour correction rule moves with the clock).
@@ -37,6 +38,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, text
 
+from .models import Role
+from .offline.web import offline_owner
 from .text import local_today
 
 FLAG = "fieldwork.wrote"
@@ -44,12 +47,8 @@ MIGRATING = "fieldwork.migrating"  # set by migrations/env.py: a migration's wri
 EVERY_COMMUNE = 0
 PLACEHOLDER = "\x1bcsrf-token\x1b"
 _WRITES = ("INSERT", "UPDATE", "DELETE")
-_BUMP = {
-    "sqlite": "INSERT INTO data_revision (scope, revision) VALUES (?, 1) "
-              "ON CONFLICT (scope) DO UPDATE SET revision = data_revision.revision + 1",
-    "postgresql": "INSERT INTO data_revision (scope, revision) VALUES (%s, 1) "
-                  "ON CONFLICT (scope) DO UPDATE SET revision = data_revision.revision + 1",
-}
+_BUMP = ("INSERT INTO data_revision (commune_id, village_id, revision) VALUES ({p}, {p}, 1) "
+         "ON CONFLICT (commune_id, village_id) DO UPDATE SET revision = data_revision.revision + 1")
 
 
 # --- the counter -------------------------------------------------------------------------------------------------
@@ -57,7 +56,7 @@ _BUMP = {
 
 def watch(engine) -> None:
     """Mark every connection of ``engine`` that writes, and raise the counter when it commits."""
-    bump = _BUMP[engine.dialect.name]
+    bump = _BUMP.format(p="?" if engine.dialect.name == "sqlite" else "%s")
 
     @event.listens_for(engine, "before_cursor_execute")
     def _mark(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
@@ -72,7 +71,7 @@ def watch(engine) -> None:
         # Straight on the DB-API connection, inside the transaction being committed: no SQLAlchemy state to disturb.
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            cursor.execute(bump, (_writer_scope(),))
+            cursor.execute(bump, _writer_scope())
         finally:
             cursor.close()
 
@@ -81,20 +80,28 @@ def watch(engine) -> None:
         conn.info.pop(FLAG, None)
 
 
-def _writer_scope() -> int:
+def _writer_scope() -> tuple[int, int]:
+    """(commune, village) of the row to raise: a member's village, an official's commune, else (0, 0)."""
     if has_request_context():
         user = g.get("_login_user")  # Flask-Login's loaded user, without loading it here mid-commit
-        commune_id = getattr(user, "commune_id", None) if getattr(user, "is_authenticated", False) else None
-        if commune_id:
-            return commune_id
-    return EVERY_COMMUNE
+        if getattr(user, "is_authenticated", False) and getattr(user, "commune_id", None):
+            village_id = user.village_id if user.role == Role.MEMBER and user.village_id else EVERY_COMMUNE
+            return user.commune_id, village_id
+    return EVERY_COMMUNE, EVERY_COMMUNE
 
 
-def revisions(db, commune_id: int) -> tuple[int, int]:
-    """(every commune's counter, this commune's), read in the request's transaction."""
-    rows = dict(db.execute(text("SELECT scope, revision FROM data_revision WHERE scope IN (0, :c)"),
-                           {"c": commune_id}).all())
-    return rows.get(EVERY_COMMUNE, 0), rows.get(commune_id, 0)
+def revisions(db, user) -> tuple:
+    """What the user's pages depend on, read in the request's transaction. A member sees their village only: the
+    rows (0, 0), (commune, 0) and (commune, village). An official sees the whole commune: (0, 0) and the sum of every
+    row of the commune (counters only rise, so the sum changes with any of them)."""
+    if user.role == Role.MEMBER and user.village_id:
+        rows = db.execute(text("SELECT commune_id, village_id, revision FROM data_revision WHERE "
+                               "(commune_id = 0 AND village_id = 0) OR (commune_id = :c AND village_id IN (0, :v))"),
+                          {"c": user.commune_id, "v": user.village_id}).all()
+        return tuple(sorted(rows))
+    rows = db.execute(text("SELECT commune_id, sum(revision) FROM data_revision WHERE commune_id IN (0, :c) "
+                           "GROUP BY commune_id"), {"c": user.commune_id}).all()
+    return tuple(sorted((int(c), int(r)) for c, r in rows))
 
 
 # --- the store ---------------------------------------------------------------------------------------------------
@@ -107,7 +114,8 @@ class Store:
         self.limit = limit_bytes
         self.size = 0
         self.hits = self.misses = 0
-        self._entries: OrderedDict[tuple, tuple[float, int, list, bytes]] = OrderedDict()
+        # key → (stored at, status, headers, body, the offline copy's owner: fieldwork/offline/web.py)
+        self._entries: OrderedDict[tuple, tuple[float, int, list, bytes, Optional[int]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple, max_age: Optional[float]):
@@ -120,14 +128,14 @@ class Store:
             self.hits += 1
             return entry
 
-    def put(self, key: tuple, status: int, headers: list, body: bytes) -> None:
+    def put(self, key: tuple, status: int, headers: list, body: bytes, owner: Optional[int] = None) -> None:
         if len(body) > self.limit // 8:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
                 self.size -= len(old[3])
-            self._entries[key] = (time.monotonic(), status, headers, body)
+            self._entries[key] = (time.monotonic(), status, headers, body, owner)
             self.size += len(body)
             while self.size > self.limit and self._entries:
                 _key, dropped = self._entries.popitem(last=False)
@@ -150,7 +158,7 @@ def init_app(app: Flask, engine) -> None:
     app.extensions["fieldwork.pagecache"] = Store(int(megabytes * 1024 * 1024)) if megabytes > 0 else None
 
 
-def _key(commune_id: int, revision: tuple[int, int]) -> tuple:
+def _key(commune_id: int, revision: tuple) -> tuple:
     headers = request.headers
     return (request.endpoint, request.full_path, headers.get("HX-Request"), headers.get("HX-Boosted"),
             headers.get("HX-History-Restore-Request"), current_user.id, str(get_locale()), local_today(),
@@ -170,10 +178,11 @@ def cached(view: Callable = None, *, max_age: Optional[float] = None):
             return view(*args, **kwargs)
         from .db import get_session
 
-        key = _key(commune_id, revisions(get_session(), commune_id))
+        key = _key(commune_id, revisions(get_session(), current_user))
         entry = pages.get(key, max_age)
         if entry is not None:
-            _stored_at, status, headers, body = entry
+            _stored_at, status, headers, body, owner = entry
+            g.offline_owner = owner
             if PLACEHOLDER.encode() in body:
                 body = body.replace(PLACEHOLDER.encode(), generate_csrf().encode())
             return Response(body, status=status, headers=headers)
@@ -185,7 +194,7 @@ def cached(view: Callable = None, *, max_age: Optional[float] = None):
             if token:
                 body = body.replace(token.encode(), PLACEHOLDER.encode())
             headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS]
-            pages.put(key, response.status_code, headers, body)
+            pages.put(key, response.status_code, headers, body, offline_owner())
         return response
 
     return wrapper

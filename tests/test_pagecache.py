@@ -43,9 +43,9 @@ class Statements:
         return result, self.n - before
 
 
-def _revision(db, scope: int) -> int:
+def _revision(db, commune_id: int, village_id: int = 0) -> int:
     db.expire_all()
-    row = db.get(DataRevision, scope)
+    row = db.get(DataRevision, (commune_id, village_id))
     return row.revision if row else 0
 
 
@@ -90,26 +90,50 @@ def test_a_write_outside_any_request_shows_too(app, client, login, db, field):
     assert "Tên Mới Sửa Ngoài" in client.get(f"/ho/{household.id}").get_data(as_text=True)
 
 
-def test_a_member_write_raises_their_commune_only(app, client, login, db, field):
-    commune_id = field["village"].commune_id
+def test_a_member_write_raises_their_village_only(app, client, login, db, field):
+    commune_id, village_id = field["village"].commune_id, field["village"].id
     other = db.exec(select(Commune.id).where(Commune.id != commune_id)).first()
-    mine, everyone, theirs = _revision(db, commune_id), _revision(db, 0), _revision(db, other)
+    before = [_revision(db, commune_id, village_id), _revision(db, commune_id), _revision(db, 0), _revision(db, other)]
     login(field["member"])
     client.post_form(f"/ho/{field['household'].id}/van-dong", {"uuid": str(uuid.uuid4()), "outcome": "not_home",
                                                                "channel": "home"})
-    assert _revision(db, commune_id) > mine
-    assert (_revision(db, 0), _revision(db, other)) == (everyone, theirs)
+    after = [_revision(db, commune_id, village_id), _revision(db, commune_id), _revision(db, 0), _revision(db, other)]
+    assert after[0] > before[0]
+    assert after[1:] == before[1:]
+
+
+def test_an_official_write_reaches_the_members_pages_and_a_member_write_the_officials(
+        app, login, db, field, make_household):
+    """The official's dashboard counts every village; the member's pages hang on the commune's own row too."""
+    member, official = app.test_client(), app.test_client()
+    for c, user in ((member, field["member"]), (official, field["official"])):
+        c.post("/dang-nhap", data={"phone": user.phone, "password": PASSWORD,
+                                   "csrf_token": TOKEN.search(c.get("/dang-nhap").get_data(as_text=True)).group(1)})
+    household = field["household"]
+    member.get(f"/ho/{household.id}")
+    official.get(f"/ho/{household.id}")
+    page = official.get(f"/ho/{household.id}").get_data(as_text=True)
+    token = TOKEN.search(page).group(1)
+    answer = official.post(f"/ho/{household.id}/sua", data={"csrf_token": token, "code": household.code,
+                                                              "head_name": "Tên Chủ Hộ Cán Bộ Sửa"})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    assert "Tên Chủ Hộ Cán Bộ Sửa" in member.get(f"/ho/{household.id}").get_data(as_text=True)
+    member_token = TOKEN.search(member.get("/").get_data(as_text=True)).group(1)
+    assert member.post(f"/ho/{household.id}/van-dong", data={
+        "csrf_token": member_token, "uuid": str(uuid.uuid4()), "outcome": "considering", "channel": "home"
+    }).status_code == 302
+    assert "Đang cân nhắc" in official.get(f"/ho/{household.id}").get_data(as_text=True)
 
 
 def test_reads_and_refused_writes_raise_nothing(app, client, login, db, field):
     login(field["member"])
-    commune_id = field["village"].commune_id
-    mine = _revision(db, commune_id)
+    commune_id, village_id = field["village"].commune_id, field["village"].id
+    mine = _revision(db, commune_id), _revision(db, commune_id, village_id)
     client.get("/")
     client.get(f"/ho/{field['household'].id}")
     refused = client.post_form(f"/ho/{field['household'].id}/van-dong", {"uuid": "not-a-uuid", "outcome": "nope"})
     assert refused.status_code == 422
-    assert _revision(db, commune_id) == mine
+    assert (_revision(db, commune_id), _revision(db, commune_id, village_id)) == mine
 
 
 def test_each_reader_gets_their_own_csrf_token_and_it_works(app, login, field):

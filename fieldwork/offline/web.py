@@ -122,7 +122,16 @@ def _cache_static(response) -> None:
 
 
 def offline_owner() -> int | None:
-    """The member this page may be kept on the phone for: their worklist and their current households only."""
+    """The member this page may be kept on the phone for: their worklist and their current households only.
+
+    Worked out once per request (``g.offline_owner``); a page served from the kept pages (fieldwork/pagecache.py)
+    brings the answer it was kept with, which depends on the same data as the page."""
+    if "offline_owner" not in g:
+        g.offline_owner = _offline_owner()
+    return g.offline_owner
+
+
+def _offline_owner() -> int | None:
     from ..db import get_session
     from ..htmx import wants_partial
     from ..security import is_assigned_to

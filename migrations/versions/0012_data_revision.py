@@ -1,4 +1,4 @@
-"""data revision: a counter per commune raised by every write, the key of the rendered pages kept in memory
+"""data revision: counters per village and commune raised by every write, the key of the rendered pages kept in memory
 
 Issue 9: the pages members and officials open most (worklist, household, dashboard, report preview) are kept rendered
 per process and served again until the next write in the commune (fieldwork/pagecache.py).
@@ -22,9 +22,10 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     op.create_table(
         'data_revision',
-        sa.Column('scope', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('commune_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('village_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('revision', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('scope', name=op.f('pk_data_revision')),
+        sa.PrimaryKeyConstraint('commune_id', 'village_id', name=op.f('pk_data_revision')),
     )
 
 
