@@ -166,7 +166,7 @@ def _key(commune_id: int, revision: tuple) -> tuple:
 
 
 def cached(view: Callable = None, *, max_age: Optional[float] = None):
-    """Serve the view's page from the store while nothing in the reader's commune changed (see the module)."""
+    """Serve the view's page from the store while none of its reader's counters moved (see the module)."""
     if view is None:
         return functools.partial(cached, max_age=max_age)
 

@@ -51,6 +51,8 @@ def test_official_sees_the_bars_change_after_a_member_records_an_enrolment(live_
     official.wait_for_url("**/chia?theo=ho")
     assert official.get_by_label("Thôn Đồng Bông").input_value() == "15"
     assert official.get_by_label("Thôn Tân Sơn").input_value() == "5"
+    # The boosted page is in place (URL pushed) a moment before htmx listens to its inputs: wait for that.
+    official.wait_for_function("() => !!document.querySelector('.table-wrap[hx-get]')['htmx-internal-data']")
     official.get_by_label("Thôn Tân Sơn").fill("4")  # the live sum notices at once
     official.locator("#split-sum").get_by_text("còn thiếu 1").wait_for()
     official.get_by_label("Thôn Tân Sơn").fill("5")
