@@ -43,6 +43,15 @@ class Statements:
         return result, self.n - before
 
 
+def _signed_in(app, user):
+    """A browser session of its own, signed in as ``user``."""
+    c = app.test_client()
+    answer = c.post("/dang-nhap", data={"phone": user.phone, "password": PASSWORD,
+                                        "csrf_token": TOKEN.search(c.get("/dang-nhap").get_data(as_text=True)).group(1)})
+    assert answer.status_code == 302
+    return c
+
+
 def _revision(db, commune_id: int, village_id: int = 0) -> int:
     db.expire_all()
     row = db.get(DataRevision, (commune_id, village_id))
@@ -105,10 +114,7 @@ def test_a_member_write_raises_their_village_only(app, client, login, db, field)
 def test_an_official_write_reaches_the_members_pages_and_a_member_write_the_officials(
         app, login, db, field, make_household):
     """The official's dashboard counts every village; the member's pages hang on the commune's own row too."""
-    member, official = app.test_client(), app.test_client()
-    for c, user in ((member, field["member"]), (official, field["official"])):
-        c.post("/dang-nhap", data={"phone": user.phone, "password": PASSWORD,
-                                   "csrf_token": TOKEN.search(c.get("/dang-nhap").get_data(as_text=True)).group(1)})
+    member, official = _signed_in(app, field["member"]), _signed_in(app, field["official"])
     household = field["household"]
     member.get(f"/ho/{household.id}")
     official.get(f"/ho/{household.id}")
@@ -138,10 +144,7 @@ def test_reads_and_refused_writes_raise_nothing(app, client, login, db, field):
 
 def test_each_reader_gets_their_own_csrf_token_and_it_works(app, login, field):
     """Two sessions of the same member: the second is served the first one's kept page, with its own token."""
-    first, second = app.test_client(), app.test_client()
-    for c in (first, second):
-        c.post("/dang-nhap", data={"phone": field["member"].phone, "password": PASSWORD,
-                                   "csrf_token": TOKEN.search(c.get("/dang-nhap").get_data(as_text=True)).group(1)})
+    first, second = _signed_in(app, field["member"]), _signed_in(app, field["member"])
     page_1 = first.get("/").get_data(as_text=True)
     page_2 = second.get("/").get_data(as_text=True)
     assert store(app).hits >= 1
@@ -187,9 +190,7 @@ def test_switched_off(tmp_path, database_url, field):
                       "SECRET_KEY": "off", "PAGE_CACHE_MB": 0})
     try:
         assert store(app) is None
-        c = app.test_client()
-        c.post("/dang-nhap", data={"phone": field["member"].phone, "password": PASSWORD,
-                                   "csrf_token": TOKEN.search(c.get("/dang-nhap").get_data(as_text=True)).group(1)})
+        c = _signed_in(app, field["member"])
         assert "Hộ Giữ Trang" in c.get("/").get_data(as_text=True)
     finally:
         get_engine(app).dispose()
