@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import current_app, session
+from flask_babel import get_translations
 from flask_login import current_user
 
 
@@ -18,3 +21,16 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def translator() -> Callable[..., str]:
+    """``gettext`` bound to the current catalogue once: the same answers as Flask-Babel's ``gettext`` (looked up,
+    then %-formatted with the keyword arguments), without its three context-local lookups per call. For code that
+    translates in a loop (the worklist's reasons: a few hundred per page)."""
+    lookup = get_translations().ugettext
+
+    def gettext(string: str, **variables) -> str:
+        text = lookup(string)
+        return text % variables if variables else text
+
+    return gettext

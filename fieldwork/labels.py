@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-from flask_babel import lazy_gettext as _l
+from flask import has_request_context
+from flask_babel import get_locale, lazy_gettext as _l
 
 from . import models as m
 
@@ -116,4 +117,22 @@ LABELS: dict[tuple[type, str], object] = {(type(member), member.value): text for
 def label(value: Enum | None) -> str:
     if value is None:
         return ""
-    return str(LABELS.get((type(value), value.value), value.value))
+    key = (type(value), value.value)
+    if key not in LABELS:
+        return value.value
+    if not has_request_context():
+        return str(LABELS[key])
+    return label_table()[key]
+
+
+_TABLES: dict[str, dict[tuple[type, str], str]] = {}
+
+
+def label_table() -> dict[tuple[type, str], str]:
+    """Every label in the current language, translated once per process and language: a lazy string looks the
+    catalogue up through three context-local lookups each time it is shown, and a page shows up to a hundred labels."""
+    locale = str(get_locale())
+    table = _TABLES.get(locale)
+    if table is None:
+        table = _TABLES[locale] = {key: str(text) for key, text in LABELS.items()}
+    return table

@@ -9,7 +9,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from . import text
-from .labels import label
+from .labels import label, label_table
 
 
 def init_app(app: Flask) -> None:
@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
         date=text.format_date,
         datetime=text.format_datetime,
         mask=text.mask,
-        label=label,
+        label=_label,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -30,8 +30,18 @@ def init_app(app: Flask) -> None:
             "csrf_token": generate_csrf,
             "current_locale": str(get_locale()),
             "languages": current_app.config["LANGUAGES"],
+            "_labels": label_table(),
             **bound_gettext(get_translations()),
         }
+
+
+@pass_context
+def _label(context, value):
+    """``label`` with the table the render started with (templates show many labels; see ``labels.label_table``)."""
+    table = context.get("_labels")
+    if table is None or value is None:
+        return label(value)
+    return table.get((type(value), value.value), value.value)
 
 
 def bound_gettext(translations) -> dict:

@@ -102,3 +102,34 @@ def test_worklist_page_shows_reasons_and_filters_with_htmx(client, login, db, wo
     assert "Hộ Quá Hạn" in page and "quá hạn" in page
     partial = client.get("/?viec=3", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in partial and "Hộ Chưa Đến" in partial and "Hộ Quá Hạn" not in partial
+
+
+def test_reasons_labels_and_the_offline_form_follow_each_readers_language(client, login, db, world, make_user):
+    """Labels, the worklist's reasons, the phone's messages and the offline visit form are translated once per
+    language and process: switching language back and forth must give each page wholly in its reader's language."""
+    user = make_user(Role.MEMBER, village=world["village"], member=world["member"])
+    login(user)
+
+    def pages():
+        return (client.get("/").get_data(as_text=True),
+                client.get(f"/ho/{world['overdue'].id}").get_data(as_text=True))
+
+    def set_locale(locale):
+        user.locale = locale
+        db.add(user)
+        db.commit()
+
+    for locale in ("vi", "en", "vi"):
+        set_locale(locale)
+        worklist_page, household_page = pages()
+        if locale == "vi":
+            assert "quá hạn" in worklist_page and "days overdue" not in worklist_page
+            for text in ("Chủ hộ", "Hẹn thăm lại ngày", "Lý do từ chối", "Lần vận động lưu trên máy"):
+                assert text in household_page, text
+            assert "Head of household" not in household_page and "Revisit on" not in household_page
+        else:
+            assert "days overdue" in worklist_page and "quá hạn" not in worklist_page
+            for text in ("Head of household", "Revisit on", "Reason for refusing", "Visits saved on this phone"):
+                assert text in household_page, text
+            for text in ("Chủ hộ", "Hẹn thăm lại ngày", "Lý do từ chối", "Lần vận động lưu trên máy"):
+                assert text not in household_page, text

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask import current_app, g, request
 from flask.globals import request_ctx
+from flask_babel import get_locale
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 
@@ -69,7 +70,6 @@ def _offline_context() -> dict:
 def offline_status() -> dict:
     """For ``offline/_status.html``: who is signed in, the script's messages, and for officials the visits to review."""
     from ..db import get_session
-    from .texts import phone_texts
 
     signed_in = current_user.is_authenticated
     official = signed_in and current_user.role in (Role.OFFICIAL, Role.ADMIN)
@@ -77,9 +77,21 @@ def offline_status() -> dict:
         "user_id": current_user.id if signed_in else None,
         "role": current_user.role.value if signed_in else "",
         # Unescaped Vietnamese (half the bytes of \u escapes), still safe inside <script>.
-        "texts": htmlsafe_json_dumps(phone_texts(), ensure_ascii=False),
+        "texts": _texts_json(str(get_locale())),
         "attention": _attention_count(get_session(), current_user) if official else 0,
     }
+
+
+_TEXTS: dict[str, str] = {}
+
+
+def _texts_json(locale: str) -> str:
+    """The script's messages as JSON, made once per process and language (the current request's language)."""
+    if locale not in _TEXTS:
+        from .texts import phone_texts
+
+        _TEXTS[locale] = htmlsafe_json_dumps(phone_texts(), ensure_ascii=False)
+    return _TEXTS[locale]
 
 
 def _attention_count(db, user) -> int:

@@ -504,8 +504,12 @@ def _renewals(session: Session, village_ids: list[int], as_of: date, villages: d
             for r in rows if r.ends <= as_of + RENEWALS_AHEAD]
 
 
+def _chart_weeks(week: Week) -> list[Week]:
+    return [week.shifted(-i) for i in reversed(range(CHART_WEEKS))]
+
+
 def _chart(tally: Tally, village_ids: set[int], week: Week, as_of: date) -> list[ChartWeek]:
-    weeks = [week.shifted(-i) for i in reversed(range(CHART_WEEKS))]
+    weeks = _chart_weeks(week)
     chart = []
     for w in weeks:
         by_village, _by_member = tally.window(w.first, min(w.last, as_of))
@@ -521,8 +525,8 @@ def _targets_in_week(session: Session, unit: Unit, week: Week) -> list[Target]:
     return sorted_targets(session.exec(select(Target).where(*where)).all())
 
 
-def _key_figures(session: Session, tally: Tally, unit: Unit, week: Week, totals: Counts) -> list[KeyFigure]:
-    lines = lines_for(session, tally, _targets_in_week(session, unit, week), unit.commune.name)
+def _key_figures(session: Session, tally: Tally, unit: Unit, targets: list[Target], totals: Counts) -> list[KeyFigure]:
+    lines = lines_for(session, tally, targets, unit.commune.name)
     return [KeyFigure(ln, None if ln.target.indicator == Indicator.BHYT_COVERAGE else totals.get(ln.target.indicator))
             for ln in lines]
 
@@ -539,6 +543,9 @@ def _common(session: Session, unit: Unit, village_ids: list[int], week: Week, to
     as_of = min(today, week.last)
     villages, members = _names(session, village_ids)
     tally = Tally(session, unit.commune.id, as_of, village_ids if unit.village is not None else None)
+    targets = _targets_in_week(session, unit, week)
+    tally.prefetch([(week.first, as_of)] + [(w.first, min(w.last, as_of)) for w in _chart_weeks(week)] +
+                   [w for t in targets if (w := tally.target_window(t))])
     by_village, by_member = tally.window(week.first, as_of)
     totals = sum((by_village.get(v, Counts()) for v in village_ids), Counts())
     visits, visited, named, visited_by_member = _visits(session, village_ids, week.first, as_of, villages,
@@ -555,7 +562,7 @@ def _common(session: Session, unit: Unit, village_ids: list[int], week: Week, to
         follow_ups=_follow_ups(session, village_ids, week, villages, members),
         renewals=_renewals(session, village_ids, as_of, villages, members),
         chart=_chart(tally, set(village_ids), week, as_of),
-        key_figures=_key_figures(session, tally, unit, week, totals),
+        key_figures=_key_figures(session, tally, unit, targets, totals),
         _tally=tally, _by_village=by_village,
     )
 

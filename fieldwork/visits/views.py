@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
-from flask_babel import gettext as _
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlmodel import select
 
 from ..db import get_session
@@ -131,4 +132,20 @@ def _offline_visit_form() -> dict:
         return form
 
     days = {outcome.value: n for outcome, n in services.DEFAULT_REVISIT_DAYS.items()}
-    return {"offline_visit_form": offline_visit_form, "revisit_days": days}
+    return {"offline_visit_form": offline_visit_form, "offline_visit_fields": offline_visit_fields,
+            "revisit_days": days}
+
+
+_OFFLINE_FIELDS: dict[tuple[str, str], Markup] = {}
+
+
+def offline_visit_fields(part: str) -> Markup:
+    """A part of the offline visit form (``visits/_visit_fields_<part>.html`` for every outcome at once) in the current
+    language: the same on every household page, so rendered once per process and language. Nothing in it depends on
+    the household, the user or the day (no values, no token)."""
+    key = (str(get_locale()), part)
+    if key not in _OFFLINE_FIELDS:
+        form = VisitForm(formdata=None, meta={"csrf": False})
+        _OFFLINE_FIELDS[key] = Markup(render_template(f"visits/_visit_fields_{part}.html", form=form, any=True,
+                                                      outcome=None))
+    return _OFFLINE_FIELDS[key]
