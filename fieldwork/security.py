@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, g, has_app_context
+from flask import abort, g, has_app_context, has_request_context, request
 from flask_login import current_user, login_required
 from sqlalchemy import false, true
 from sqlalchemy.sql import ColumnElement
@@ -98,10 +98,16 @@ def is_assigned_to(session: Session, user: User, household: Household) -> bool:
     member = member_record(session, user)
     if member is None:
         return False
-    return session.exec(
-        select(Assignment.id).where(Assignment.household_id == household.id, Assignment.member_id == member.id,
-                                    Assignment.valid_to.is_(None))
-    ).first() is not None
+    # A page asks more than once (the view, the offline copy's owner); a GET changes no assignment, so its answer
+    # is remembered for the request. Writes ask the database every time.
+    remembered = g.setdefault("assigned", {}) if has_request_context() and request.method == "GET" else {}
+    key = (member.id, household.id)
+    if key not in remembered:
+        remembered[key] = session.exec(
+            select(Assignment.id).where(Assignment.household_id == household.id, Assignment.member_id == member.id,
+                                        Assignment.valid_to.is_(None))
+        ).first() is not None
+    return remembered[key]
 
 
 def get_village_for_user(session: Session, user: User, village_id: int) -> Village:

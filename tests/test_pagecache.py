@@ -65,7 +65,11 @@ def test_a_page_read_twice_is_built_once_and_is_the_same(app, client, login, fie
     second, served = counter.during(lambda: client.get(f"/ho/{field['household'].id}"))
     assert first.status_code == second.status_code == 200
     assert "Hộ Giữ Trang" in second.get_data(as_text=True)
-    assert second.get_data() == first.get_data()
+    # Equal but for the CSRF token: it is signed with a timestamp, so the kept page's fresh token differs when the
+    # two requests fall in different seconds.
+    first_text, second_text = first.get_data(as_text=True), second.get_data(as_text=True)
+    assert second_text.replace(TOKEN.search(second_text).group(1), "T") == \
+        first_text.replace(TOKEN.search(first_text).group(1), "T")
     assert served < built, (served, built)
     assert store(app).hits >= 1
 

@@ -92,11 +92,17 @@ def unindex_household(session: Session, household: Household) -> None:
 # --- querying ----------------------------------------------------------------------------------------------------
 
 
+# What a result shows of a household and of a person.
+HIT_HOUSEHOLD = (Household.id, Household.village_id, Household.code, Household.head_name, Household.hamlet_group,
+                 Household.phone)
+HIT_PERSON = (Person.id, Person.household_id, Person.full_name, Person.birth_year, Person.cccd)
+
+
 @dataclass
 class SearchHit:
     entity: str  # "household" | "person"
-    household: Household
-    person: Optional[Person]
+    household: Household  # a row with the columns of HIT_HOUSEHOLD
+    person: Optional[Person]  # a row with the columns of HIT_PERSON
 
 
 def query_terms(query: str) -> list[str]:
@@ -145,14 +151,16 @@ def search(session: Session, user: User, query: str, limit: int = 20) -> list[Se
     ids = _matching_ids(session, terms, scope, limit)
     if not ids:
         return []
-    entries = session.exec(select(SearchEntry).where(SearchEntry.id.in_(ids))).all()
+    # Rows with the columns the results show, not ORM objects (search runs as the member types).
+    entries = session.exec(select(SearchEntry.id, SearchEntry.entity, SearchEntry.entity_id, SearchEntry.household_id)
+                           .where(SearchEntry.id.in_(ids))).all()
     order = {entry_id: i for i, entry_id in enumerate(ids)}
     entries = sorted(entries, key=lambda e: (e.entity != "household", order[e.id]))
     households = {h.id: h for h in session.exec(
-        select(Household).where(Household.id.in_({e.household_id for e in entries}))
+        select(*HIT_HOUSEHOLD).where(Household.id.in_({e.household_id for e in entries}))
     ).all()}
     people = {p.id: p for p in session.exec(
-        select(Person).where(Person.id.in_({e.entity_id for e in entries if e.entity == "person"}))
+        select(*HIT_PERSON).where(Person.id.in_({e.entity_id for e in entries if e.entity == "person"}))
     ).all()}
     return [
         SearchHit(entity=e.entity, household=households[e.household_id],

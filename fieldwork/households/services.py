@@ -433,6 +433,9 @@ def coverage(person: Person, today: date) -> Coverage:
 # --- what the household page shows -------------------------------------------------------------------------------
 
 
+RECENT_VISITS = 20  # the visits a household page lists
+
+
 @dataclass
 class HouseholdPage:
     household: Household
@@ -460,7 +463,7 @@ def household_page(session: Session, household: Household, today: date) -> House
         .join(CommitteeMember, CommitteeMember.id == Visit.member_id)
         .where(Visit.household_id == household.id)
         .order_by(Visit.visited_at.desc())
-        .limit(20)
+        .limit(RECENT_VISITS)
     ).all()
     enrolments = session.exec(
         select(Enrolment, Person)
@@ -615,13 +618,16 @@ def duplicates_for_new_values(session: Session, household: Household, values: di
     )
 
 
-def correctable_visits(session: Session, user: User, household: Household) -> set[int]:
-    """Ids of the household's recent visits this user may still correct (the 24-hour rule for members)."""
+def correctable_visits(session: Session, user: User, household: Household,
+                       visits: Optional[list[Visit]] = None) -> set[int]:
+    """Ids of the household's recent visits this user may still correct (the 24-hour rule for members); ``visits``:
+    the recent visits when the caller has them already (the household page)."""
     from ..security import member_record
     from ..visits.services import can_correct
 
     member = member_record(session, user)
     now = utcnow()
-    visits = session.exec(select(Visit).where(Visit.household_id == household.id)
-                          .order_by(Visit.visited_at.desc()).limit(20)).all()
+    if visits is None:
+        visits = session.exec(select(Visit).where(Visit.household_id == household.id)
+                              .order_by(Visit.visited_at.desc()).limit(RECENT_VISITS)).all()
     return {v.id for v in visits if can_correct(v, user, member, now)}
