@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, distinct, false, func, or_, true
+from sqlalchemy import and_, case, false, func, or_, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
@@ -176,65 +176,84 @@ def enrolment_dated(first: date, last: date) -> ColumnElement[bool]:
     )
 
 
-def _enrolment_columns(within: ColumnElement[bool]):
-    """The four enrolment figures of ``Counts`` over the enrolments for which ``within`` holds."""
-    new = Enrolment.kind == EnrolmentKind.NEW
-    return (
-        func.count(distinct(case((and_(within, new, Enrolment.scheme == Scheme.BHXH_TN), Enrolment.person_id)))),
-        func.count(distinct(case((and_(within, new, Enrolment.scheme == Scheme.BHYT_HGD), Enrolment.person_id)))),
-        func.count(case((and_(within, Enrolment.kind == EnrolmentKind.RENEWAL), Enrolment.id))),
-        func.count(case((within, Enrolment.sponsorship_id))),
-    )
-
-
 Window = tuple[date, date]
 
 
 def activity(session: Session, village_ids: list[int], first: date, last: date) -> tuple[dict[int, Counts],
                                                                                           dict[int, Counts]]:
-    """Enrolments and visits dated in [first, last] in these villages: by village and by member (four queries)."""
+    """Enrolments and visits dated in [first, last] in these villages: by village and by member."""
     return activities(session, village_ids, [(first, last)])[(first, last)]
+
+
+def _segment(value, bounds: list) -> ColumnElement[int]:
+    """Which of the segments cut by the sorted ``bounds`` a value falls in: 0 before the first bound, i for
+    [bounds[i-1], bounds[i]), len(bounds) from the last one on."""
+    return case(*[(value < bound, i) for i, bound in enumerate(bounds)], else_=len(bounds))
 
 
 def activities(session: Session, village_ids: list[int], windows: Iterable[Window]) \
         -> dict[Window, tuple[dict[int, Counts], dict[int, Counts]]]:
-    """``activity`` for many windows at once, still in four queries: each reads the rows of the span the windows cover
-    once and counts every window in its own columns (a report's eight chart weeks, its week and its targets' periods
-    were 40 queries over the same rows)."""
-    windows = list(dict.fromkeys(w for w in windows))
+    """``activity`` for many windows at once, in three queries whatever their number.
+
+    The windows' first days and the days after their last cut the span they cover into segments; each query reads the
+    span once and counts by village, member and segment, and a window is the sum of its segments (a report's eight
+    chart weeks, its week and its targets' periods were four queries each). New enrolments count people once per
+    window, as before: their distinct (person, segment) rows are read and counted in sets."""
+    windows = list(dict.fromkeys(windows))
     found = {w: (defaultdict(Counts), defaultdict(Counts)) for w in windows}
     live = [w for w in windows if w[0] <= w[1]]
     if not village_ids or not live:
         return found
-    span = (min(w[0] for w in live), max(w[1] for w in live))
-    in_villages = Household.village_id.in_(village_ids)
-    enrolment_columns = [c for w in live for c in _enrolment_columns(
-        true() if w == span else enrolment_dated(*w))]
-    base = (select(Household.village_id, *enrolment_columns).select_from(Enrolment)
-            .join(Person, Person.id == Enrolment.person_id).join(Household, Household.id == Person.household_id)
-            .where(in_villages, enrolment_dated(*span)))
-    by_member_query = (base.with_only_columns(Enrolment.member_id, *enrolment_columns)
-                       .where(Enrolment.member_id.is_not(None)).group_by(Enrolment.member_id))
-    for side, query in ((0, base.group_by(Household.village_id)), (1, by_member_query)):
-        for key, *figures in session.exec(query).all():
-            for i, w in enumerate(live):
-                values = [int(v or 0) for v in figures[4 * i:4 * i + 4]]
-                if any(values):
-                    found[w][side][key] = Counts(*values)
-    low, high = local_day_bounds(*span)
-    visit_columns = []
+    days = sorted({w[0] for w in live} | {w[1] + timedelta(days=1) for w in live})
+    instants = [local_day_bounds(d, d)[0] for d in days]
+    # Segment j (1 ≤ j < len(days)) is the days [days[j-1], days[j]); a window covers a run of them.
+    covering: dict[int, list[Window]] = defaultdict(list)
     for w in live:
-        w_low, w_high = local_day_bounds(*w)
-        visit_columns.append(func.count(Visit.id) if w == span else
-                             func.count(case((and_(Visit.visited_at >= w_low, Visit.visited_at < w_high), Visit.id))))
-    visits = (select(Household.village_id, *visit_columns).join(Household, Household.id == Visit.household_id)
-              .where(in_villages, Visit.visited_at >= low, Visit.visited_at < high))
-    for side, query in ((0, visits.group_by(Household.village_id)),
-                        (1, visits.with_only_columns(Visit.member_id, *visit_columns).group_by(Visit.member_id))):
-        for key, *counts in session.exec(query).all():
-            for i, w in enumerate(live):
-                if counts[i]:
-                    found[w][side][key].visits = int(counts[i])
+        for j in range(days.index(w[0]) + 1, days.index(w[1] + timedelta(days=1)) + 1):
+            covering[j].append(w)
+    span = (days[0], days[-1] - timedelta(days=1))
+    in_villages = Household.village_id.in_(village_ids)
+
+    def add(village_id, member_id, segment, **figures) -> None:
+        for w in covering.get(segment, ()):
+            for side, key in ((0, village_id), (1, member_id)):
+                if key is not None:
+                    counts = found[w][side][key]
+                    for name, n in figures.items():
+                        setattr(counts, name, getattr(counts, name) + int(n or 0))
+
+    segment = case((Enrolment.receipt_date.is_not(None), _segment(Enrolment.receipt_date, days)),
+                   else_=_segment(Enrolment.created_at, instants))
+    enrolments = (select(Household.village_id, Enrolment.member_id, segment.label("segment"),
+                         func.count(case((Enrolment.kind == EnrolmentKind.RENEWAL, Enrolment.id))),
+                         func.count(Enrolment.sponsorship_id))
+                  .select_from(Enrolment).join(Person, Person.id == Enrolment.person_id)
+                  .join(Household, Household.id == Person.household_id)
+                  .where(in_villages, enrolment_dated(*span)))
+    for village_id, member_id, seg, renewals, sponsored in session.exec(
+            enrolments.group_by(Household.village_id, Enrolment.member_id, "segment")).all():
+        add(village_id, member_id, seg, renewals=renewals, sponsored=sponsored)
+    people: dict[tuple[Window, int, object, Scheme], set[int]] = defaultdict(set)
+    for village_id, member_id, seg, scheme, person_id in session.exec(
+            enrolments.with_only_columns(Household.village_id, Enrolment.member_id, segment, Enrolment.scheme,
+                                         Enrolment.person_id)
+            .where(Enrolment.kind == EnrolmentKind.NEW, Enrolment.scheme.in_([Scheme.BHXH_TN, Scheme.BHYT_HGD]))
+            .distinct()).all():
+        for w in covering.get(seg, ()):
+            for side, key in ((0, village_id), (1, member_id)):
+                if key is not None:
+                    people[(w, side, key, scheme)].add(person_id)
+    for (w, side, key, scheme), persons in people.items():
+        field = "new_bhxh_tn" if scheme == Scheme.BHXH_TN else "new_bhyt_hgd"
+        setattr(found[w][side][key], field, len(persons))
+    low, high = local_day_bounds(*span)
+    visit_segment = _segment(Visit.visited_at, instants).label("segment")
+    for village_id, member_id, seg, n in session.exec(
+            select(Household.village_id, Visit.member_id, visit_segment, func.count(Visit.id))
+            .join(Household, Household.id == Visit.household_id)
+            .where(in_villages, Visit.visited_at >= low, Visit.visited_at < high)
+            .group_by(Household.village_id, Visit.member_id, "segment")).all():
+        add(village_id, member_id, seg, visits=n)
     return found
 
 
