@@ -239,7 +239,33 @@ def working_copy(database: str, master_url: str) -> tuple[str, Callable[[], None
     master = master_url.rsplit("/", 1)[1]
     name = f"fieldwork_bench_loadrun_{secrets.token_hex(3)}"
     pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{master}"')
+    for setting, value in deploy_settings().items():
+        pg_execute(f"ALTER DATABASE \"{name}\" SET {setting} = '{value}'")
     return pg_url(name), lambda: pg_drop(name)
+
+
+# The settings of docs/deploy/postgresql.conf that a database can carry itself (ALTER DATABASE ... SET): the bench
+# runs on the machine's shared server, whose postgresql.conf it must not change, so the planner costs and memory per
+# sort of the production configuration are given to the run's database. shared_buffers and the WAL settings need
+# the server's configuration and a restart; the run reports the server's own values.
+PER_DATABASE = ("effective_cache_size", "work_mem", "random_page_cost", "effective_io_concurrency")
+
+
+def postgresql_settings(url: str) -> dict[str, str]:
+    """What the run's database works with: the settings given to it and the server's memory."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        return {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in ("shared_buffers", *PER_DATABASE)}
+
+
+def deploy_settings() -> dict[str, str]:
+    found = {}
+    for line in (ROOT / "docs" / "deploy" / "postgresql.conf").read_text().splitlines():
+        match = re.match(r"\s*(\w+)\s*=\s*(\S+)", line)
+        if match and match.group(1) in PER_DATABASE:
+            found[match.group(1)] = match.group(2)
+    return found
 
 
 def village_ids_by_commune(url: str) -> dict[int, list[int]]:
@@ -668,6 +694,7 @@ def bench_database(database: str, args) -> dict:
     report: dict[str, Any] = {"database": database, "source": source, "scale": args.scale, "seed": args.seed,
                               "cpus": os.cpu_count(),
                               "counts": manifest.get("counts"), "workers": args.workers, "threads": args.threads,
+                              "postgresql": postgresql_settings(url) if database == "postgresql" else None,
                               "driver_processes": args.processes, "clients": args.clients * args.processes}
     try:
         villages = village_ids_by_commune(url)
@@ -767,6 +794,8 @@ def print_report(r: dict) -> None:
     print(f"\n=== {db}: {r['source']} data, scale {r['scale']:g} {r['counts']}; gunicorn gthread "
           f"{r['workers']} workers × {r['threads']} threads; driver {r['driver_processes']} processes, "
           f"{r['clients']} closed-loop clients")
+    if r.get("postgresql"):
+        print(f"PostgreSQL settings of the run's database: {r['postgresql']}")
     columns = ["requests", "errors", "rps", "p50 ms", "p95 ms", "p99 ms", "SQL/req"]
 
     def cells(name: str, s: dict) -> list:

@@ -193,12 +193,12 @@ def _segment(value, bounds: list) -> ColumnElement[int]:
 
 def activities(session: Session, village_ids: list[int], windows: Iterable[Window]) \
         -> dict[Window, tuple[dict[int, Counts], dict[int, Counts]]]:
-    """``activity`` for many windows at once, in three queries whatever their number.
+    """``activity`` for many windows at once, in two queries whatever their number.
 
     The windows' first days and the days after their last cut the span they cover into segments; each query reads the
     span once and counts by village, member and segment, and a window is the sum of its segments (a report's eight
     chart weeks, its week and its targets' periods were four queries each). New enrolments count people once per
-    window, as before: their distinct (person, segment) rows are read and counted in sets."""
+    window, as before: their rows are grouped by person too and counted in sets."""
     windows = list(dict.fromkeys(windows))
     found = {w: (defaultdict(Counts), defaultdict(Counts)) for w in windows}
     live = [w for w in windows if w[0] <= w[1]]
@@ -224,25 +224,26 @@ def activities(session: Session, village_ids: list[int], windows: Iterable[Windo
 
     segment = case((Enrolment.receipt_date.is_not(None), _segment(Enrolment.receipt_date, days)),
                    else_=_segment(Enrolment.created_at, instants))
+    counted_new = and_(Enrolment.kind == EnrolmentKind.NEW, Enrolment.scheme.in_([Scheme.BHXH_TN, Scheme.BHYT_HGD]))
+    # One pass: renewals and sponsored enrolments counted per village, member and segment; new enrolments also
+    # grouped by person (their rows carry the person and the scheme), to be counted once per window in sets.
     enrolments = (select(Household.village_id, Enrolment.member_id, segment.label("segment"),
+                         case((counted_new, Enrolment.scheme)).label("new_scheme"),
+                         case((counted_new, Enrolment.person_id)).label("new_person"),
                          func.count(case((Enrolment.kind == EnrolmentKind.RENEWAL, Enrolment.id))),
                          func.count(Enrolment.sponsorship_id))
                   .select_from(Enrolment).join(Person, Person.id == Enrolment.person_id)
                   .join(Household, Household.id == Person.household_id)
-                  .where(in_villages, enrolment_dated(*span)))
-    for village_id, member_id, seg, renewals, sponsored in session.exec(
-            enrolments.group_by(Household.village_id, Enrolment.member_id, "segment")).all():
-        add(village_id, member_id, seg, renewals=renewals, sponsored=sponsored)
+                  .where(in_villages, enrolment_dated(*span))
+                  .group_by(Household.village_id, Enrolment.member_id, "segment", "new_scheme", "new_person"))
     people: dict[tuple[Window, int, object, Scheme], set[int]] = defaultdict(set)
-    for village_id, member_id, seg, scheme, person_id in session.exec(
-            enrolments.with_only_columns(Household.village_id, Enrolment.member_id, segment, Enrolment.scheme,
-                                         Enrolment.person_id)
-            .where(Enrolment.kind == EnrolmentKind.NEW, Enrolment.scheme.in_([Scheme.BHXH_TN, Scheme.BHYT_HGD]))
-            .distinct()).all():
-        for w in covering.get(seg, ()):
-            for side, key in ((0, village_id), (1, member_id)):
-                if key is not None:
-                    people[(w, side, key, scheme)].add(person_id)
+    for village_id, member_id, seg, scheme, person_id, renewals, sponsored in session.exec(enrolments).all():
+        add(village_id, member_id, seg, renewals=renewals, sponsored=sponsored)
+        if person_id is not None:
+            for w in covering.get(seg, ()):
+                for side, key in ((0, village_id), (1, member_id)):
+                    if key is not None:
+                        people[(w, side, key, scheme)].add(person_id)
     for (w, side, key, scheme), persons in people.items():
         field = "new_bhxh_tn" if scheme == Scheme.BHXH_TN else "new_bhyt_hgd"
         setattr(found[w][side][key], field, len(persons))
