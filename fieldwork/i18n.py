@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable
+import weakref
+from typing import Callable, TypeVar
 
 from flask import current_app, session
 from flask_babel import get_translations
@@ -34,3 +35,17 @@ def translator() -> Callable[..., str]:
         return text % variables if variables else text
 
     return gettext
+
+
+T = TypeVar("T")
+_PER_CATALOGUE: "weakref.WeakKeyDictionary[object, dict[str, object]]" = weakref.WeakKeyDictionary()
+
+
+def per_catalogue(name: str, make: Callable[[], T]) -> T:
+    """``make()`` once per message catalogue and ``name``: text built from translated strings that is the same for
+    every request in one language (labels, the phone's messages, the offline form's fields). Keyed by the catalogue
+    object itself, not the language's code, so that two apps in one process (tests) never share a built text."""
+    built = _PER_CATALOGUE.setdefault(get_translations(), {})
+    if name not in built:
+        built[name] = make()
+    return built[name]

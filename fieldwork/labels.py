@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from flask import has_request_context
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 
 from . import models as m
 
@@ -125,14 +125,9 @@ def label(value: Enum | None) -> str:
     return label_table()[key]
 
 
-_TABLES: dict[str, dict[tuple[type, str], str]] = {}
-
-
 def label_table() -> dict[tuple[type, str], str]:
-    """Every label in the current language, translated once per process and language: a lazy string looks the
+    """Every label in the current language, translated once per process and catalogue: a lazy string looks the
     catalogue up through three context-local lookups each time it is shown, and a page shows up to a hundred labels."""
-    locale = str(get_locale())
-    table = _TABLES.get(locale)
-    if table is None:
-        table = _TABLES[locale] = {key: str(text) for key, text in LABELS.items()}
-    return table
+    from .i18n import per_catalogue
+
+    return per_catalogue("labels", lambda: {key: str(text) for key, text in LABELS.items()})

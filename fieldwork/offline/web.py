@@ -20,7 +20,6 @@ from pathlib import Path
 
 from flask import current_app, g, request
 from flask.globals import request_ctx
-from flask_babel import get_locale
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 
@@ -77,21 +76,17 @@ def offline_status() -> dict:
         "user_id": current_user.id if signed_in else None,
         "role": current_user.role.value if signed_in else "",
         # Unescaped Vietnamese (half the bytes of \u escapes), still safe inside <script>.
-        "texts": _texts_json(str(get_locale())),
+        "texts": _texts_json(),
         "attention": _attention_count(get_session(), current_user) if official else 0,
     }
 
 
-_TEXTS: dict[str, str] = {}
+def _texts_json() -> str:
+    """The script's messages as JSON, made once per process and catalogue (the current request's language)."""
+    from ..i18n import per_catalogue
+    from .texts import phone_texts
 
-
-def _texts_json(locale: str) -> str:
-    """The script's messages as JSON, made once per process and language (the current request's language)."""
-    if locale not in _TEXTS:
-        from .texts import phone_texts
-
-        _TEXTS[locale] = htmlsafe_json_dumps(phone_texts(), ensure_ascii=False)
-    return _TEXTS[locale]
+    return per_catalogue("phone_texts", lambda: htmlsafe_json_dumps(phone_texts(), ensure_ascii=False))
 
 
 def _attention_count(db, user) -> int:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlmodel import select
@@ -136,16 +136,14 @@ def _offline_visit_form() -> dict:
             "revisit_days": days}
 
 
-_OFFLINE_FIELDS: dict[tuple[str, str], Markup] = {}
-
-
 def offline_visit_fields(part: str) -> Markup:
     """A part of the offline visit form (``visits/_visit_fields_<part>.html`` for every outcome at once) in the current
-    language: the same on every household page, so rendered once per process and language. Nothing in it depends on
+    language: the same on every household page, so rendered once per process and catalogue. Nothing in it depends on
     the household, the user or the day (no values, no token)."""
-    key = (str(get_locale()), part)
-    if key not in _OFFLINE_FIELDS:
+    from ..i18n import per_catalogue
+
+    def make() -> Markup:
         form = VisitForm(formdata=None, meta={"csrf": False})
-        _OFFLINE_FIELDS[key] = Markup(render_template(f"visits/_visit_fields_{part}.html", form=form, any=True,
-                                                      outcome=None))
-    return _OFFLINE_FIELDS[key]
+        return Markup(render_template(f"visits/_visit_fields_{part}.html", form=form, any=True, outcome=None))
+
+    return per_catalogue(f"offline_visit_fields:{part}", make)
