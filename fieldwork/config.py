@@ -60,6 +60,10 @@ class Defaults:
     # PostgreSQL connections per process (FIELDWORK_DB_POOL_SIZE, FIELDWORK_DB_MAX_OVERFLOW): see docs/deploy.md.
     DB_POOL_SIZE = 5
     DB_MAX_OVERFLOW = 5
+    # SQLite: every this many seconds a thread of each process copies the write-ahead log into the database file
+    # (a PASSIVE checkpoint), so no request waits for it (FIELDWORK_SQLITE_CHECKPOINT_SECONDS); 0 leaves it to SQLite,
+    # which makes the request whose commit filled 1,000 pages of log do it. See fieldwork/db.py.
+    SQLITE_CHECKPOINT_SECONDS = 1.0
     # Rendered pages kept per process (fieldwork/pagecache.py), in MB of text; 0 turns the cache off
     # (FIELDWORK_PAGE_CACHE_MB).
     PAGE_CACHE_MB = 16

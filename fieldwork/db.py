@@ -6,7 +6,13 @@ otherwise. CLI commands and jobs use :func:`session_scope`, which follows the sa
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import os
+import sqlite3
+import threading
+import time
+import urllib.parse
+from contextlib import closing, contextmanager
+from functools import partial
 from typing import Iterator
 
 from flask import Flask, abort, current_app, g, has_request_context, jsonify, request
@@ -17,13 +23,18 @@ from sqlmodel import Session, create_engine
 _ENGINE_KEY = "fieldwork.engine"
 
 
-def make_engine(url: str, echo: bool = False, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+def make_engine(url: str, echo: bool = False, pool_size: int = 5, max_overflow: int = 5,
+                checkpoint_seconds: float = 0) -> Engine:
     """``pool_size``/``max_overflow`` (PostgreSQL): connections each process keeps and may add. A gunicorn worker
     with T threads needs at most T; workers × (pool_size + max_overflow) must stay under the server's
-    max_connections (docs/deploy.md)."""
+    max_connections (docs/deploy.md). ``checkpoint_seconds`` (SQLite file): see :func:`_start_checkpointer`."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        path = engine.url.database or ""
+        background = checkpoint_seconds > 0 and path not in ("", ":memory:") and not path.startswith("file:")
+        event.listen(engine, "connect", partial(_sqlite_pragmas, checkpoint=(path, checkpoint_seconds)
+                                                if background else None))
+        event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
     else:
         # Bulk INSERTs in pages small enough (under 4 KB of SQL) for psycopg to cache the parsed statement: with
         # SQLAlchemy's default 1,000-row pages psycopg re-parses every huge statement, which cost 2.5 s of a
@@ -33,13 +44,65 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 5, max_overflow: 
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, checkpoint: tuple[str, float] | None = None) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA journal_size_limit=67108864")  # a log reset after a checkpoint shrinks back to 64 MB
+    if checkpoint is not None:
+        cursor.execute("PRAGMA wal_autocheckpoint=0")  # the process's checkpoint thread does it instead
+        _start_checkpointer(*checkpoint)
     cursor.close()
+
+
+_checkpointers: dict[tuple[int, str, float], threading.Thread] = {}
+_checkpointers_lock = threading.Lock()
+
+
+def _start_checkpointer(path: str, every: float) -> None:
+    """Checkpoints off the request path. In WAL mode SQLite copies the log back into the database file when a
+    commit has filled 1,000 pages of it, in the connection that made that commit: on a province-sized file
+    (5 GB, its pages scattered and not in memory) that took up to a second (300 one-visit commits on the bench
+    province: median 0.07 ms, the one that checkpointed 924 ms), which a member posting a visit waited for, and a
+    gunicorn thread with them. Here
+    the request connections never checkpoint; one thread per process (started with its first connection, again
+    after a fork) runs a PASSIVE checkpoint every ``every`` seconds on a connection of its own: it copies what no
+    reader still needs and never blocks a reader or a writer. When several processes try at once, one does it and
+    the others find the log already copied."""
+    key = (os.getpid(), os.path.abspath(path), every)
+    with _checkpointers_lock:
+        thread = _checkpointers.get(key)
+        if thread is not None and thread.is_alive():
+            return
+        thread = threading.Thread(target=_checkpoint_loop, args=(key[1], every), name="sqlite-checkpoint",
+                                  daemon=True)
+        _checkpointers[key] = thread
+        thread.start()
+
+
+def _checkpoint_loop(path: str, every: float) -> None:
+    uri = "file:" + urllib.parse.quote(path) + "?mode=rw"  # never creates a file that was removed
+    while True:
+        time.sleep(every)
+        try:
+            with closing(sqlite3.connect(uri, uri=True, timeout=0.1)) as connection:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            if not os.path.exists(path):
+                return  # the database is gone (a test's file, a replaced copy): nothing more to do
+
+
+def _sqlite_begin_before_savepoint(conn, _name) -> None:
+    """Open the transaction before a savepoint when no write has opened it yet. Python's sqlite3 module begins a
+    transaction only before INSERT/UPDATE/DELETE; a SAVEPOINT issued before any of them would start a transaction
+    of its own, and releasing it would COMMIT what it holds at once, apart from the rest of the request (a visit
+    without its follow-ups and audit line if the request then failed). After this BEGIN the savepoint nests, and
+    SQLAlchemy's commit or rollback ends the whole transaction as on PostgreSQL."""
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
 
 
 def storable(text: str) -> bool:
@@ -100,7 +163,8 @@ def _count_queries(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions[_ENGINE_KEY] = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False),
-                                              int(app.config["DB_POOL_SIZE"]), int(app.config["DB_MAX_OVERFLOW"]))
+                                              int(app.config["DB_POOL_SIZE"]), int(app.config["DB_MAX_OVERFLOW"]),
+                                              float(app.config["SQLITE_CHECKPOINT_SECONDS"]))
     from . import pagecache
 
     pagecache.init_app(app, app.extensions[_ENGINE_KEY])

@@ -224,3 +224,27 @@ def test_an_unknown_outcome_in_the_link_opens_the_form_with_the_default(client, 
     login(make_user(Role.MEMBER, village=village, member=members[1]))
     response = client.get(f"/ho/{household.id}/van-dong?ket-qua=xyz")
     assert response.status_code == 200 and 'value="considering"' in response.get_data(as_text=True)
+
+
+def test_a_visit_stays_only_if_its_whole_request_commits(app, db, field):
+    """The visit, its follow-ups and its audit line are written in the request's one transaction: a request that
+    fails after logging the visit leaves nothing of it. (On SQLite a savepoint opened before any write used to start
+    a transaction of its own, and releasing it committed the visit alone.)"""
+    from sqlmodel import Session
+
+    from fieldwork.db import get_engine
+    from fieldwork.visits import services
+
+    sent = str(uuid.uuid4())
+    with app.test_request_context(), Session(get_engine(app)) as session:
+        household = session.get(Household, field["household"].id)
+        member = session.get(type(field["members"][1]), field["members"][1].id)
+        data = services.VisitInput(uuid=sent, outcome=VisitOutcome.CONSIDERING,
+                                   visited_at=datetime.now(timezone.utc))
+        result = services.log_visit(session, household, member, data, actor=field["member"], today=local_today())
+        assert result.created and session.exec(select(func.count()).select_from(FollowUp)
+                                               .where(FollowUp.visit_id == result.visit.id)).one() == 1
+        session.rollback()  # what the request does when anything after this fails
+    with Session(get_engine(app)) as fresh:
+        assert fresh.exec(select(Visit).where(Visit.uuid == sent)).first() is None
+        assert fresh.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "visit")).one() == 0
