@@ -126,3 +126,25 @@ def test_coverage_is_the_share_of_people_with_a_valid_card_today(db, commune):
     db.add(gone)
     db.commit()
     assert Tally(db, commune["a"].commune_id, TODAY).progress(target).population == 6
+
+
+def test_coverage_counts_a_household_nobody_holds_for_its_village_only(db, commune):
+    from sqlmodel import select
+
+    from fieldwork.models import Assignment
+
+    a_people = [p for h in commune["households_a"] for p in people_of(db, h)]
+    for person in a_people:
+        person.bhyt_status, person.bhyt_card_expiry = BhytStatus.HOUSEHOLD, date(2026, 12, 31)
+        db.add(person)
+    held = db.exec(select(Assignment).where(Assignment.household_id == commune["households_a"][2].id,
+                                            Assignment.valid_to.is_(None))).one()
+    held.valid_to = date(2026, 6, 1)  # members_a[2] no longer holds their only household
+    db.add(held)
+    db.commit()
+    by_village, by_member = Tally(db, commune["a"].commune_id, TODAY).coverage()
+    n_third = len(people_of(db, commune["households_a"][2]))
+    assert by_village[commune["a"].id] == (len(a_people), len(a_people))
+    assert by_member[commune["members_a"][1].id] == (len(a_people) - n_third, len(a_people) - n_third)
+    assert commune["members_a"][2].id not in by_member
+    assert None not in by_member and by_village[commune["b"].id][1] == len(people_of(db, commune["households_b"][0]))

@@ -62,19 +62,21 @@ def _count_by_village(session: Session, column, villages: list[int]) -> dict[int
     ).group_by(Household.village_id)).all()) if villages else {}
 
 
-def official_home(session: Session, user: User) -> OfficialHome:
+def official_home(session: Session, user: User, people: Optional[dict[int, int]] = None) -> OfficialHome:
+    """``people``: the people per village when the caller has counted them already (the dashboard's coverage)."""
     commune = session.get(Commune, user.commune_id)
     province = session.get(Province, commune.province_id)
     villages = session.exec(select(Village).where(village_scope(user), Village.merged_into_id.is_(None))
                             .order_by(Village.code)).all()
     ids = [v.id for v in villages]
     households = _count_by_village(session, Household.id, ids)
-    people = dict(session.exec(
-        select(Household.village_id, func.count(Person.id))
-        .join(Person, Person.household_id == Household.id)
-        .where(Household.village_id.in_(ids), Household.archived_at.is_(None), Person.archived_at.is_(None))
-        .group_by(Household.village_id)
-    ).all()) if ids else {}
+    if people is None:
+        people = dict(session.exec(
+            select(Household.village_id, func.count(Person.id))
+            .join(Person, Person.household_id == Household.id)
+            .where(Household.village_id.in_(ids), Household.archived_at.is_(None), Person.archived_at.is_(None))
+            .group_by(Household.village_id)
+        ).all()) if ids else {}
     members: dict[int, list[CommitteeMember]] = {}
     rows = session.exec(
         select(Committee.village_id, CommitteeMember)
