@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         mask=text.mask,
         label=_label,
     )
+    app.jinja_env.globals["url_for"] = remembered_url_for(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -33,6 +34,37 @@ def init_app(app: Flask) -> None:
             "_labels": label_table(),
             **bound_gettext(get_translations()),
         }
+
+
+URLS_KEPT = 8192
+
+
+def remembered_url_for(app: Flask):
+    """Templates' ``url_for``, remembering the links it built. A page builds 20–60 (the menu, a link and seven
+    outcome buttons per household), ~25 µs each through Werkzeug's URL map: a tenth of a household page's CPU
+    (bench/load.py --profile). A link depends only on the endpoint, its values, the blueprint (for ".name") and
+    where the app is mounted, all in the key. Not remembered: static files (their ``?v=`` follows the file on
+    disk, see offline/web.py), links with ``_external``/``_anchor``/... and values that cannot be a key. Per
+    process, at most ``URLS_KEPT`` links, forgotten all at once when full."""
+    build = app.url_for
+    built: dict = {}
+
+    def url_for(endpoint: str, **values):
+        if endpoint == "static" or not has_request_context() or any(name[:1] == "_" for name in values):
+            return build(endpoint, **values)
+        key = (request.script_root, request.blueprint if endpoint[:1] == "." else None, endpoint,
+               *sorted(values.items()))
+        try:
+            url = built.get(key)
+        except TypeError:  # a list or another unhashable value
+            return build(endpoint, **values)
+        if url is None:
+            if len(built) >= URLS_KEPT:
+                built.clear()
+            url = built[key] = build(endpoint, **values)
+        return url
+
+    return url_for
 
 
 @pass_context
