@@ -125,15 +125,8 @@ def resolve_attention(attention_id: int):
 @bp.app_context_processor
 def _offline_visit_form() -> dict:
     """The household page keeps the visit form for every outcome, to log a visit without signal."""
-
-    def offline_visit_form(people) -> VisitForm:
-        form = VisitForm(formdata=None, people=people)
-        form.uuid.data = ""  # the phone makes one per visit
-        return form
-
     days = {outcome.value: n for outcome, n in services.DEFAULT_REVISIT_DAYS.items()}
-    return {"offline_visit_form": offline_visit_form, "offline_visit_fields": offline_visit_fields,
-            "revisit_days": days}
+    return {"offline_visit_fields": offline_visit_fields, "revisit_days": days}
 
 
 def offline_visit_fields(part: str) -> Markup:
