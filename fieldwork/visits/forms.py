@@ -8,9 +8,21 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..i18n import per_catalogue
 from ..labels import label
 from ..models import Channel, RefusalReason, Scheme, VisitOutcome
 from .services import VisitInput
+
+
+def _choices() -> dict[str, list[tuple[str, str]]]:
+    """The fixed choices of the visit form in the current language: built once per catalogue (``i18n.per_catalogue``),
+    not for every form (19 labels looked up for each visit posted or form opened)."""
+    return {
+        "outcome": [(o.value, label(o)) for o in VisitOutcome],
+        "reason": [("", str(_l("— Chọn lý do —")))] + [(r.value, label(r)) for r in RefusalReason],
+        "scheme": [("", str(_l("— Chưa rõ —")))] + [(s.value, label(s)) for s in Scheme],
+        "channel": [(c.value, label(c)) for c in Channel],
+    }
 
 
 class CheckboxesField(SelectMultipleField):
@@ -32,10 +44,9 @@ class VisitForm(FlaskForm):
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.outcome.choices = [(o.value, label(o)) for o in VisitOutcome]
-        self.reason.choices = [("", _l("— Chọn lý do —"))] + [(r.value, label(r)) for r in RefusalReason]
-        self.scheme.choices = [("", _l("— Chưa rõ —"))] + [(s.value, label(s)) for s in Scheme]
-        self.channel.choices = [(c.value, label(c)) for c in Channel]
+        choices = per_catalogue("visit_form_choices", _choices)
+        self.outcome.choices, self.reason.choices = list(choices["outcome"]), list(choices["reason"])
+        self.scheme.choices, self.channel.choices = list(choices["scheme"]), list(choices["channel"])
         self.person_ids.choices = [(p.id, p.full_name) for p in people]
         if not self.uuid.data:
             self.uuid.data = str(uuid_module.uuid4())
