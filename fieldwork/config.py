@@ -64,9 +64,9 @@ class Defaults:
     # (a PASSIVE checkpoint), so no request waits for it (FIELDWORK_SQLITE_CHECKPOINT_SECONDS); 0 leaves it to SQLite,
     # which makes the request whose commit filled 1,000 pages of log do it. See fieldwork/db.py.
     SQLITE_CHECKPOINT_SECONDS = 1.0
-    # Rendered pages kept per process (fieldwork/pagecache.py), in MB of text; 0 turns the cache off
-    # (FIELDWORK_PAGE_CACHE_MB).
-    PAGE_CACHE_MB = 16
+    # Rendered pages kept per process (fieldwork/pagecache.py), in MB of compressed pages (about 4 MB of page text
+    # each); 0 turns the cache off (FIELDWORK_PAGE_CACHE_MB).
+    PAGE_CACHE_MB = 4
 
 
 def default_database_url(instance_path: str) -> str:

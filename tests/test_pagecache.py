@@ -72,6 +72,7 @@ def test_a_page_read_twice_is_built_once_and_is_the_same(app, client, login, fie
         first_text.replace(TOKEN.search(first_text).group(1), "T")
     assert served < built, (served, built)
     assert store(app).hits >= 1
+    assert 0 < store(app).size < len(first.get_data()) / 2  # kept compressed: pages are repetitive HTML
 
 
 def test_a_write_in_the_commune_shows_at_once(app, client, login, db, field):
