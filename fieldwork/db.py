@@ -70,11 +70,10 @@ def _start_checkpointer(path: str, every: float) -> None:
     commit has filled 1,000 pages of it, in the connection that made that commit: on a province-sized file
     (5 GB, its pages scattered and not in memory) that took up to a second (300 one-visit commits on the bench
     province: median 0.07 ms, the one that checkpointed 924 ms), which a member posting a visit waited for, and a
-    gunicorn thread with them. Here
-    the request connections never checkpoint; one thread per process (started with its first connection, again
-    after a fork) runs a PASSIVE checkpoint every ``every`` seconds on a connection of its own: it copies what no
-    reader still needs and never blocks a reader or a writer. When several processes try at once, one does it and
-    the others find the log already copied."""
+    gunicorn thread with them. Here the request connections never checkpoint; one thread per process (started with
+    its first connection, again after a fork) runs a PASSIVE checkpoint every ``every`` seconds on a connection of
+    its own: it copies what no reader still needs and never blocks a reader or a writer. When several processes try
+    at once, one does it and the others find the log already copied."""
     key = (os.getpid(), os.path.abspath(path), every)
     with _checkpointers_lock:
         thread = _checkpointers.get(key)
