@@ -248,3 +248,67 @@ def test_a_visit_stays_only_if_its_whole_request_commits(app, db, field):
     with Session(get_engine(app)) as fresh:
         assert fresh.exec(select(Visit).where(Visit.uuid == sent)).first() is None
         assert fresh.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "visit")).one() == 0
+
+
+def test_a_revisit_already_loaded_is_seen_closed_after_the_next_visit(app, db, field):
+    """The revisit is closed by a plain UPDATE (not the ORM's bulk update); a follow-up the session had loaded is
+    read again, not shown open from memory."""
+    from sqlmodel import Session
+
+    from fieldwork.db import get_engine
+    from fieldwork.visits import services
+
+    def visit(session, household, member):
+        data = services.VisitInput(uuid=str(uuid.uuid4()), outcome=VisitOutcome.CONSIDERING,
+                                   visited_at=datetime.now(timezone.utc))
+        return services.log_visit(session, household, member, data, actor=field["member"], today=local_today())
+
+    with app.test_request_context(), Session(get_engine(app)) as session:
+        household = session.get(Household, field["household"].id)
+        member = session.get(type(field["members"][1]), field["members"][1].id)
+        first = visit(session, household, member)
+        (loaded,) = session.exec(select(FollowUp).where(FollowUp.visit_id == first.visit.id)).all()
+        assert loaded.status == FollowUpStatus.OPEN
+        second = visit(session, household, member)
+        assert loaded.status == FollowUpStatus.DONE and loaded.closed_at is not None
+        assert [f.visit_id for f in _open(session, household)] == [second.visit.id]
+        session.commit()
+
+
+def test_a_uuid_stored_meanwhile_is_answered_as_a_replay_without_a_second_row(app, db, field):
+    """The visit is stored by INSERT … ON CONFLICT (uuid) DO NOTHING: the same visit sent again in the same
+    transaction (the phone's queue and the form at once) returns the stored one and writes nothing more."""
+    from sqlmodel import Session
+
+    from fieldwork.db import get_engine
+    from fieldwork.visits import services
+
+    sent = services.VisitInput(uuid=str(uuid.uuid4()), outcome=VisitOutcome.NOT_HOME,
+                               visited_at=datetime.now(timezone.utc))
+    with app.test_request_context(), Session(get_engine(app)) as session:
+        household = session.get(Household, field["household"].id)
+        member = session.get(type(field["members"][1]), field["members"][1].id)
+        first = services.log_visit(session, household, member, sent, actor=field["member"], today=local_today())
+        again = services.log_visit(session, household, member, sent, actor=field["member"], today=local_today())
+        assert (first.created, again.created, again.visit.id) == (True, False, first.visit.id)
+        changed = services.VisitInput(uuid=sent.uuid, outcome=VisitOutcome.CONSIDERING, visited_at=sent.visited_at)
+        with pytest.raises(services.VisitConflict):
+            services.log_visit(session, household, member, changed, actor=field["member"], today=local_today())
+        session.commit()
+    assert db.exec(select(func.count()).select_from(Visit).where(Visit.uuid == sent.uuid)).one() == 1
+    assert db.exec(select(func.count()).select_from(FollowUp).where(FollowUp.household_id == field["household"].id)
+                   ).one() == 1
+
+
+def test_the_household_page_offers_the_outcomes_to_its_holder_only(client, login, db, field):
+    """The page answers "is it mine" from the holder it reads anyway: the holder gets the outcome buttons and the
+    offline copy's marker; another member of the village sees the page without either."""
+    link = f"/ho/{field['household'].id}/van-dong?ket-qua="
+    login(field["member"])
+    mine = client.get(f"/ho/{field['household'].id}")
+    assert link in mine.get_data(as_text=True)
+    assert mine.headers.get("X-Fieldwork-Offline") == str(field["member"].id)
+    login(field["other_member"])
+    theirs = client.get(f"/ho/{field['household'].id}")
+    assert theirs.status_code == 200 and link not in theirs.get_data(as_text=True)
+    assert theirs.headers.get("X-Fieldwork-Offline") is None

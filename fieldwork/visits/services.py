@@ -12,7 +12,6 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
@@ -153,14 +152,23 @@ def _follow_ups_for(visit: Visit, data: VisitInput, member: CommitteeMember, act
 
 
 def _close_open_revisits(session: Session, household_id: int, cancel_everything: bool = False) -> None:
-    """A new visit is the revisit that was due; "do not contact" ends every open task of the household."""
+    """A new visit is the revisit that was due; "do not contact" ends every open task of the household.
+
+    A Core UPDATE on the session's connection: the ORM's bulk update (its autoflush and in-memory evaluation) cost
+    more than the statement. Follow-ups of the household already loaded in the session are expired, so they are read
+    again if used."""
     kinds = list(FollowUpKind) if cancel_everything else [FollowUpKind.REVISIT]
-    session.exec(
-        update(FollowUp)
-        .where(FollowUp.household_id == household_id, FollowUp.status == FollowUpStatus.OPEN,
-               FollowUp.kind.in_(kinds))
+    if any(isinstance(added, FollowUp) for added in session.new):
+        session.flush()  # a follow-up added and not yet written is closed too, as the ORM's update would
+    table = FollowUp.__table__
+    session.connection().execute(
+        update(table)
+        .where(table.c.household_id == household_id, table.c.status == FollowUpStatus.OPEN, table.c.kind.in_(kinds))
         .values(status=FollowUpStatus.CANCELLED if cancel_everything else FollowUpStatus.DONE, closed_at=utcnow())
     )
+    for held in list(session.identity_map.values()):
+        if isinstance(held, FollowUp) and held.household_id == household_id:
+            session.expire(held)
 
 
 @dataclass
@@ -168,6 +176,36 @@ class LogResult:
     visit: Visit
     created: bool  # False: a replay of a visit already recorded
     attention: Optional[AttentionReason] = None  # set when an official must look at the visit
+
+
+def _stored(session: Session, uuid: str) -> Optional[Visit]:
+    return session.exec(select(Visit).where(Visit.uuid == uuid)).first()
+
+
+def _replay(session: Session, household: Household, data: VisitInput, today: date) -> LogResult:
+    """The answer to a visit whose UUID is stored: the visit, if the same content came again; else a conflict."""
+    existing = _stored(session, data.uuid)
+    stored, sent = _visit_content(session, existing), normalised(data, today).content()
+    if data.next_date is None:
+        sent["next_date"] = stored["next_date"]
+    if existing.household_id == household.id and stored == sent:
+        return LogResult(existing, created=False, attention=open_attention(session, existing))
+    raise VisitConflict(existing, {"household_id": household.id, **sent})
+
+
+_VISIT_COLUMNS = [c for c in Visit.__table__.columns if c.name != "id"]
+
+
+def _insert_new(session: Session, visit: Visit):
+    """INSERT … ON CONFLICT (uuid) DO NOTHING RETURNING id (SQLite ≥ 3.35 and PostgreSQL): None when the UUID is
+    stored already."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    values = {c.name: getattr(visit, c.name) for c in _VISIT_COLUMNS}
+    return insert(Visit.__table__).values(values).on_conflict_do_nothing(index_elements=["uuid"]) \
+        .returning(Visit.__table__.c.id)
 
 
 def log_visit(session: Session, household: Household, member: CommitteeMember, data: VisitInput, *,
@@ -179,31 +217,25 @@ def log_visit(session: Session, household: Household, member: CommitteeMember, d
     With ``attention`` (the household was reassigned or archived while the phone was offline) the visit is kept as
     it was sent but changes nothing else: no follow-ups, the household stays where it is; an official decides.
     """
-    existing = session.exec(select(Visit).where(Visit.uuid == data.uuid)).first()
-    if existing is not None:
-        stored, sent = _visit_content(session, existing), normalised(data, today).content()
-        if data.next_date is None:
-            sent["next_date"] = stored["next_date"]
-        if existing.household_id == household.id and stored == sent:
-            return LogResult(existing, created=False, attention=open_attention(session, existing))
-        raise VisitConflict(existing, {"household_id": household.id, **sent})
-    _validate(session, household, data, today)
+    try:
+        _validate(session, household, data, today)
+    except VisitError:
+        if _stored(session, data.uuid) is None:
+            raise
+        # A stored UUID is a replay even if it would no longer pass (its revisit date now past): answered as one.
+        return _replay(session, household, data, today)
     sent = data
     data = normalised(data, today)
     visit = Visit(uuid=data.uuid, household_id=household.id, member_id=member.id, visited_at=data.visited_at,
                   outcome=data.outcome, reason=data.reason, scheme=data.scheme, channel=data.channel,
                   met_person=data.met_person or None, notes=data.notes or None, next_date=data.next_date,
                   created_by_id=actor.id)
-    try:
-        with session.begin_nested():  # a savepoint: the request's other work stays if this insert fails
-            session.add(visit)
-            session.flush()
-    except IntegrityError:
-        # A double tap, or the phone's queue and the form at once: the same visit arrived twice at the same moment
-        # and the other request stored it first. Answer as for any replay.
-        if session.exec(select(Visit.id).where(Visit.uuid == data.uuid)).first() is None:
-            raise
-        return log_visit(session, household, member, sent, actor=actor, today=today, attention=attention)
+    # One statement stores the visit unless its UUID is known: a replay, a double tap, or the phone's queue and the
+    # form at once (the other request stored it first). No lookup before, no savepoint around it: the UUID's unique
+    # index decides, and the request's other work is never undone by a duplicate.
+    visit.id = session.execute(_insert_new(session, visit)).scalar()
+    if visit.id is None:
+        return _replay(session, household, sent, today)
     session.add_all([VisitPerson(visit_id=visit.id, person_id=pid) for pid in data.person_ids])
     if attention is not None:
         session.add(VisitAttention(visit_id=visit.id, reason=attention))
