@@ -93,8 +93,14 @@ def get_person_for_user(session: Session, user: User, person_id: int) -> tuple[P
     return row[0], row[1]
 
 
-def is_assigned_to(session: Session, user: User, household: Household) -> bool:
-    """Whether ``household`` is currently assigned to the member behind ``user`` (field actions need it)."""
+_UNKNOWN = object()
+
+
+def is_assigned_to(session: Session, user: User, household: Household, holder: object = _UNKNOWN) -> bool:
+    """Whether ``household`` is currently assigned to the member behind ``user`` (field actions need it).
+
+    ``holder``: the household's current holder (a CommitteeMember, or None when nobody holds it), when the caller
+    has read it in this request's transaction already; the answer then costs no query."""
     member = member_record(session, user)
     if member is None:
         return False
@@ -102,6 +108,8 @@ def is_assigned_to(session: Session, user: User, household: Household) -> bool:
     # is remembered for the request. Writes ask the database every time.
     remembered = g.setdefault("assigned", {}) if has_request_context() and request.method == "GET" else {}
     key = (member.id, household.id)
+    if holder is not _UNKNOWN:
+        remembered[key] = holder is not None and holder.id == member.id
     if key not in remembered:
         remembered[key] = session.exec(
             select(Assignment.id).where(Assignment.household_id == household.id, Assignment.member_id == member.id,

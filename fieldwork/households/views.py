@@ -132,7 +132,7 @@ def detail(household_id: int):
     page = services.household_page(db, household, local_today())
     return render("households/detail.html", page=page,
                   can_manage=current_user.role in MANAGERS, action_form=EmptyForm(),
-                  can_log=is_assigned_to(db, current_user, household) and not household.archived_at,
+                  can_log=is_assigned_to(db, current_user, household, page.responsible) and not household.archived_at,
                   outcome_choices=[(o.value, o.label) for o in VisitOutcome],
                   correctable=services.correctable_visits(db, current_user, household, [v for v, _m in page.visits]),
                   can_assign=assignment_services.can_assign(db, current_user, page_village(db, household)))
