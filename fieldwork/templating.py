@@ -42,8 +42,9 @@ URLS_KEPT = 8192
 def remembered_url_for(app: Flask):
     """Templates' ``url_for``, remembering the links it built. A page builds 20–60 (the menu, a link and seven
     outcome buttons per household), ~25 µs each through Werkzeug's URL map (a tenth of a household page's time
-    under cProfile; without the profiler the gain was within this machine's noise, docs/performance.md). A link depends only on the endpoint, its values, the blueprint (for ".name") and
-    where the app is mounted, all in the key. Not remembered: static files (their ``?v=`` follows the file on
+    under cProfile; without the profiler the gain was within this machine's noise, docs/performance.md). A link
+    depends only on the endpoint, its values, the blueprint (for ".name") and where the app is mounted, all in the
+    key. Not remembered: static files (their ``?v=`` follows the file on
     disk, see offline/web.py), links with ``_external``/``_anchor``/... and values that cannot be a key. Per
     process, at most ``URLS_KEPT`` links, forgotten all at once when full."""
     build = app.url_for
