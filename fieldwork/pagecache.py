@@ -93,17 +93,20 @@ def _writer_scope() -> tuple[int, int]:
     return EVERY_COMMUNE, EVERY_COMMUNE
 
 
+_VILLAGE_REVISIONS = text("SELECT commune_id, village_id, revision FROM data_revision WHERE "
+                          "(commune_id = 0 AND village_id = 0) OR (commune_id = :c AND village_id IN (0, :v))")
+_COMMUNE_REVISIONS = text("SELECT commune_id, sum(revision) FROM data_revision WHERE commune_id IN (0, :c) "
+                          "GROUP BY commune_id")
+
+
 def revisions(db, user) -> tuple:
     """What the user's pages depend on, read in the request's transaction. A member sees their village only: the
     rows (0, 0), (commune, 0) and (commune, village). An official sees the whole commune: (0, 0) and the sum of every
     row of the commune (counters only rise, so the sum changes with any of them)."""
     if user.role == Role.MEMBER and user.village_id:
-        rows = db.execute(text("SELECT commune_id, village_id, revision FROM data_revision WHERE "
-                               "(commune_id = 0 AND village_id = 0) OR (commune_id = :c AND village_id IN (0, :v))"),
-                          {"c": user.commune_id, "v": user.village_id}).all()
+        rows = db.execute(_VILLAGE_REVISIONS, {"c": user.commune_id, "v": user.village_id}).all()
         return tuple(sorted(rows))
-    rows = db.execute(text("SELECT commune_id, sum(revision) FROM data_revision WHERE commune_id IN (0, :c) "
-                           "GROUP BY commune_id"), {"c": user.commune_id}).all()
+    rows = db.execute(_COMMUNE_REVISIONS, {"c": user.commune_id}).all()
     return tuple(sorted((int(c), int(r)) for c, r in rows))
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, g, has_app_context, has_request_context, request
 from flask_login import current_user, login_required
-from sqlalchemy import false, true
+from sqlalchemy import bindparam, false, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
@@ -53,12 +53,27 @@ def village_scope(user: User) -> ColumnElement[bool]:
 
 def household_scope(user: User) -> ColumnElement[bool]:
     """Condition on ``Household`` rows the user may see (joins nothing: members are scoped by village id)."""
+    return _household_condition(_scope_kind(user), user.commune_id, user.village_id)
+
+
+def _scope_kind(user: User) -> str:
     if user.role == Role.ADMIN:
-        return true()
+        return "all"
     if user.role == Role.OFFICIAL and user.commune_id is not None:
-        return Household.village_id.in_(select(Village.id).where(Village.commune_id == user.commune_id))
+        return "commune"
     if user.role == Role.MEMBER and user.village_id is not None:
-        return Household.village_id == user.village_id
+        return "village"
+    return "none"
+
+
+def _household_condition(kind: str, commune_id, village_id) -> ColumnElement[bool]:
+    """The rule behind :func:`household_scope`; the ids are values, or bound parameters in prebuilt statements."""
+    if kind == "all":
+        return true()
+    if kind == "commune":
+        return Household.village_id.in_(select(Village.id).where(Village.commune_id == commune_id))
+    if kind == "village":
+        return Household.village_id == village_id
     return false()
 
 
@@ -73,13 +88,34 @@ def commune_scope(user: User) -> ColumnElement[bool]:
 # --- load-and-authorize helpers ----------------------------------------------------------------------------------
 
 
-def get_household_for_user(session: Session, user: User, household_id: int) -> Household:
-    household = session.exec(
-        select(Household).where(Household.id == household_id, household_scope(user))
-    ).first()
-    if household is None:
+# Statements of every request built once, with bound parameters: building a SELECT and its cache key costs more
+# than running it on an index (a sixth of a household page's time, sampled with py-spy; docs/performance.md).
+_HOUSEHOLD_IN_SCOPE = {
+    (kind, with_village): (select(Household, Village).join(Village, Village.id == Household.village_id)
+                           if with_village else select(Household))
+    .where(Household.id == bindparam("household_id"),
+           _household_condition(kind, bindparam("commune_id"), bindparam("village_id")))
+    for kind in ("all", "commune", "village", "none") for with_village in (False, True)
+}
+_MEMBER_OF_USER = select(CommitteeMember).where(CommitteeMember.user_id == bindparam("user_id"))
+_HOLDS = select(Assignment.id).where(Assignment.household_id == bindparam("household_id"),
+                                     Assignment.member_id == bindparam("member_id"), Assignment.valid_to.is_(None))
+
+
+def get_household_for_user(session: Session, user: User, household_id: int, *,
+                           with_village: bool = False) -> Household:
+    """The household, if the user may see it; else 404. ``with_village``: its village is read in the same statement
+    (then ``session.get(Village, ...)`` finds it without a query)."""
+    kind = _scope_kind(user)
+    params = {"household_id": household_id}
+    if kind == "commune":
+        params["commune_id"] = user.commune_id
+    elif kind == "village":
+        params["village_id"] = user.village_id
+    row = session.exec(_HOUSEHOLD_IN_SCOPE[kind, with_village], params=params).first()
+    if row is None:
         abort(404)
-    return household
+    return row[0] if with_village else row
 
 
 def get_person_for_user(session: Session, user: User, person_id: int) -> tuple[Person, Household]:
@@ -112,9 +148,7 @@ def is_assigned_to(session: Session, user: User, household: Household, holder: o
         remembered[key] = holder is not None and holder.id == member.id
     if key not in remembered:
         remembered[key] = session.exec(
-            select(Assignment.id).where(Assignment.household_id == household.id, Assignment.member_id == member.id,
-                                        Assignment.valid_to.is_(None))
-        ).first() is not None
+            _HOLDS, params={"household_id": household.id, "member_id": member.id}).first() is not None
     return remembered[key]
 
 
@@ -136,7 +170,7 @@ def member_record(session: Session, user: User) -> CommitteeMember | None:
         known = g.get("member_records", {}).get(user.id)
         if known is not None and known.user_id == user.id:
             return known
-    member = session.exec(select(CommitteeMember).where(CommitteeMember.user_id == user.id)).first()
+    member = session.exec(_MEMBER_OF_USER, params={"user_id": user.id}).first()
     if in_request and member is not None:
         g.setdefault("member_records", {})[user.id] = member
     return member

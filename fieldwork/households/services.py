@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
@@ -446,38 +446,31 @@ class HouseholdPage:
     enrolments: list[tuple[Enrolment, Person]]
 
 
+# The household page's statements, built once with bound parameters (see security.py: building costs more than
+# running them).
+_PEOPLE = select(Person).where(Person.household_id == bindparam("household_id"), Person.archived_at.is_(None))
+_HOLDER = (select(CommitteeMember).join(Assignment, Assignment.member_id == CommitteeMember.id)
+           .where(Assignment.household_id == bindparam("household_id"), Assignment.valid_to.is_(None)))
+_RECENT_VISITS = (select(Visit, CommitteeMember).join(CommitteeMember, CommitteeMember.id == Visit.member_id)
+                  .where(Visit.household_id == bindparam("household_id"))
+                  .order_by(Visit.visited_at.desc()).limit(RECENT_VISITS))
+_ENROLMENTS = (select(Enrolment, Person).join(Person, Person.id == Enrolment.person_id)
+               .where(Person.household_id == bindparam("household_id")).order_by(Enrolment.from_month.desc()))
+
+
 def household_page(session: Session, household: Household, today: date) -> HouseholdPage:
     """Everything the household page shows; ``household`` has already been loaded through the user's scope."""
-    people = session.exec(
-        select(Person).where(Person.household_id == household.id, Person.archived_at.is_(None))
-    ).all()
+    of_household = {"household_id": household.id}
+    people = session.exec(_PEOPLE, params=of_household).all()
     # Head first, then by age: how a household is read out in the village.
     people = sorted(people, key=lambda p: (p.relation != Relation.HEAD, p.birth_year, p.id))
-    responsible = session.exec(
-        select(CommitteeMember)
-        .join(Assignment, Assignment.member_id == CommitteeMember.id)
-        .where(Assignment.household_id == household.id, Assignment.valid_to.is_(None))
-    ).first()
-    visits = session.exec(
-        select(Visit, CommitteeMember)
-        .join(CommitteeMember, CommitteeMember.id == Visit.member_id)
-        .where(Visit.household_id == household.id)
-        .order_by(Visit.visited_at.desc())
-        .limit(RECENT_VISITS)
-    ).all()
-    enrolments = session.exec(
-        select(Enrolment, Person)
-        .join(Person, Person.id == Enrolment.person_id)
-        .where(Person.household_id == household.id)
-        .order_by(Enrolment.from_month.desc())
-    ).all()
     return HouseholdPage(
         household=household,
-        village=session.get(Village, household.village_id),
+        village=session.get(Village, household.village_id),  # read with the household (get_household_for_user)
         people=[(p, coverage(p, today)) for p in people],
-        responsible=responsible,
-        visits=list(visits),
-        enrolments=list(enrolments),
+        responsible=session.exec(_HOLDER, params=of_household).first(),
+        visits=list(session.exec(_RECENT_VISITS, params=of_household).all()),
+        enrolments=list(session.exec(_ENROLMENTS, params=of_household).all()),
     )
 
 

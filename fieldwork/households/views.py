@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..htmx import render
+from ..i18n import per_catalogue
 from ..pagecache import cached
 from ..models import Person, Role, VisitOutcome
 from ..security import (
@@ -128,12 +129,13 @@ def create(village_id: int):
 @cached(max_age=300)  # the 24-hour rule for correcting a visit moves with the clock
 def detail(household_id: int):
     db = get_session()
-    household = get_household_for_user(db, current_user, household_id)
+    household = get_household_for_user(db, current_user, household_id, with_village=True)
     page = services.household_page(db, household, local_today())
+    can_manage = current_user.role in MANAGERS
     return render("households/detail.html", page=page,
-                  can_manage=current_user.role in MANAGERS, action_form=EmptyForm(),
+                  can_manage=can_manage, action_form=EmptyForm() if can_manage else None,  # its forms are theirs
                   can_log=is_assigned_to(db, current_user, household, page.responsible) and not household.archived_at,
-                  outcome_choices=[(o.value, o.label) for o in VisitOutcome],
+                  outcome_choices=per_catalogue("outcome choices", lambda: [(o.value, o.label) for o in VisitOutcome]),
                   correctable=services.correctable_visits(db, current_user, household, [v for v, _m in page.visits]),
                   can_assign=assignment_services.can_assign(db, current_user, page_village(db, household)))
 

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from ..db import get_session
@@ -15,9 +16,12 @@ from . import bp, services
 from .forms import VisitForm
 
 
+_PEOPLE = (select(Person).where(Person.household_id == bindparam("household_id"), Person.archived_at.is_(None))
+           .order_by(Person.birth_year))  # built once (see security.py)
+
+
 def _people(db, household_id: int) -> list[Person]:
-    return db.exec(select(Person).where(Person.household_id == household_id, Person.archived_at.is_(None))
-                   .order_by(Person.birth_year)).all()
+    return db.exec(_PEOPLE, params={"household_id": household_id}).all()
 
 
 def _field_error(form: VisitForm, error: services.VisitError) -> None:
