@@ -35,7 +35,15 @@ def record(
     after: Optional[dict] = None,
     ip: Optional[str] = None,
 ) -> AuditEvent:
-    event = AuditEvent(
+    event = audit_event(actor, action, obj, before=before, after=after, ip=ip)
+    session.add(event)
+    return event
+
+
+def audit_event(actor: Optional[User], action: str, obj: SQLModel, *, before: Optional[dict] = None,
+                after: Optional[dict] = None, ip: Optional[str] = None) -> AuditEvent:
+    """The audit line :func:`record` adds, not added to any session (for callers that insert it themselves)."""
+    return AuditEvent(
         user_id=actor.id if actor is not None else None,
         action=action,
         entity=obj.__tablename__,  # type: ignore[attr-defined]
@@ -44,5 +52,3 @@ def record(
         after=after,
         ip=ip,
     )
-    session.add(event)
-    return event

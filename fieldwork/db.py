@@ -13,12 +13,12 @@ import time
 import urllib.parse
 from contextlib import closing, contextmanager
 from functools import partial
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from flask import Flask, abort, current_app, g, has_request_context, jsonify, request
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 _ENGINE_KEY = "fieldwork.engine"
 
@@ -228,3 +228,26 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+_INSERTS: dict = {}  # a table's INSERT, built once (its cache key is then computed once too)
+
+
+def insert_rows(session: Session, objects: Sequence[SQLModel]) -> None:
+    """INSERT the rows of ``objects`` on the session's connection, one Core statement per table, in order: without
+    the ORM's unit of work, which cost more than the statements for the rows a visit adds (its follow-up, its audit
+    line). The objects stay outside the session and their generated ids are not read back: for rows nobody reads in
+    the same request."""
+    batches: dict = {}
+    for obj in objects:
+        table = type(obj).__table__
+        batches.setdefault(table, []).append({
+            column.key: value for column in table.columns
+            if (value := getattr(obj, column.key)) is not None or not column.primary_key})
+    connection = session.connection()
+    for table, rows in batches.items():
+        statement = _INSERTS.get(table)
+        if statement is None:
+            statement = _INSERTS[table] = insert(table)
+        connection.execute(statement, rows)
+

@@ -45,7 +45,12 @@ def test_considering_creates_a_revisit_in_seven_days_by_default(client, login, d
     assert visit.next_date == local_today() + timedelta(days=7)
     (follow_up,) = _open(db, field["household"])
     assert (follow_up.kind, follow_up.due_on, follow_up.visit_id) == (FollowUpKind.REVISIT, visit.next_date, visit.id)
-    assert db.exec(select(func.count(AuditEvent.id)).where(AuditEvent.entity == "visit")).one() == 1
+    assert (follow_up.member_id, follow_up.created_by_id, follow_up.closed_at) == (
+        visit.member_id, field["member"].id, None) and follow_up.created_at is not None
+    (audit,) = db.exec(select(AuditEvent).where(AuditEvent.entity == "visit")).all()
+    # The rows a visit adds go in as plain INSERTs (db.insert_rows): the audit line is whole, its JSON included.
+    assert (audit.action, audit.entity_id, audit.user_id) == ("create", visit.id, field["member"].id)
+    assert (audit.after["uuid"], audit.after["outcome"], audit.after["attention"]) == (visit.uuid, "considering", None)
 
 
 def test_considering_with_a_chosen_date(client, login, db, field):

@@ -11,10 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
-from ..audit import record, snapshot
+from ..audit import audit_event, record, snapshot
+from ..db import insert_rows
 from ..models import (
     Assignment,
     AttentionReason,
@@ -154,21 +155,28 @@ def _follow_ups_for(visit: Visit, data: VisitInput, member: CommitteeMember, act
 def _close_open_revisits(session: Session, household_id: int, cancel_everything: bool = False) -> None:
     """A new visit is the revisit that was due; "do not contact" ends every open task of the household.
 
-    A Core UPDATE on the session's connection: the ORM's bulk update (its autoflush and in-memory evaluation) cost
-    more than the statement. Follow-ups of the household already loaded in the session are expired, so they are read
-    again if used."""
-    kinds = list(FollowUpKind) if cancel_everything else [FollowUpKind.REVISIT]
+    A Core UPDATE on the session's connection, built once: the ORM's bulk update (its autoflush and in-memory
+    evaluation) cost more than the statement. Follow-ups of the household already loaded in the session are expired,
+    so they are read again if used."""
     if any(isinstance(added, FollowUp) for added in session.new):
         session.flush()  # a follow-up added and not yet written is closed too, as the ORM's update would
-    table = FollowUp.__table__
-    session.connection().execute(
-        update(table)
-        .where(table.c.household_id == household_id, table.c.status == FollowUpStatus.OPEN, table.c.kind.in_(kinds))
-        .values(status=FollowUpStatus.CANCELLED if cancel_everything else FollowUpStatus.DONE, closed_at=utcnow())
-    )
+    session.connection().execute(_CLOSE[cancel_everything], {"of_household": household_id, "closing_at": utcnow()})
     for held in list(session.identity_map.values()):
         if isinstance(held, FollowUp) and held.household_id == household_id:
             session.expire(held)
+
+
+def _closing(cancel_everything: bool):
+    table = FollowUp.__table__
+    kinds = list(FollowUpKind) if cancel_everything else [FollowUpKind.REVISIT]
+    return (update(table)
+            .where(table.c.household_id == bindparam("of_household"), table.c.status == FollowUpStatus.OPEN,
+                   table.c.kind.in_(kinds))
+            .values(status=FollowUpStatus.CANCELLED if cancel_everything else FollowUpStatus.DONE,
+                    closed_at=bindparam("closing_at", type_=table.c.closed_at.type)))
+
+
+_CLOSE = {everything: _closing(everything) for everything in (False, True)}
 
 
 @dataclass
@@ -196,16 +204,23 @@ def _replay(session: Session, household: Household, data: VisitInput, today: dat
 _VISIT_COLUMNS = [c for c in Visit.__table__.columns if c.name != "id"]
 
 
-def _insert_new(session: Session, visit: Visit):
-    """INSERT … ON CONFLICT (uuid) DO NOTHING RETURNING id (SQLite ≥ 3.35 and PostgreSQL): None when the UUID is
-    stored already."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+_NEW_VISIT: dict = {}  # per dialect, built once
+
+
+def _insert_new(session: Session, visit: Visit) -> Optional[int]:
+    """INSERT … ON CONFLICT (uuid) DO NOTHING RETURNING id (SQLite ≥ 3.35 and PostgreSQL): the new visit's id, or
+    None when the UUID is stored already."""
+    dialect = session.get_bind().dialect.name
+    statement = _NEW_VISIT.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = _NEW_VISIT[dialect] = insert(Visit.__table__).on_conflict_do_nothing(index_elements=["uuid"]) \
+            .returning(Visit.__table__.c.id)
     values = {c.name: getattr(visit, c.name) for c in _VISIT_COLUMNS}
-    return insert(Visit.__table__).values(values).on_conflict_do_nothing(index_elements=["uuid"]) \
-        .returning(Visit.__table__.c.id)
+    return session.connection().execute(statement, values).scalar()
 
 
 def log_visit(session: Session, household: Household, member: CommitteeMember, data: VisitInput, *,
@@ -233,22 +248,26 @@ def log_visit(session: Session, household: Household, member: CommitteeMember, d
     # One statement stores the visit unless its UUID is known: a replay, a double tap, or the phone's queue and the
     # form at once (the other request stored it first). No lookup before, no savepoint around it: the UUID's unique
     # index decides, and the request's other work is never undone by a duplicate.
-    visit.id = session.execute(_insert_new(session, visit)).scalar()
+    visit.id = _insert_new(session, visit)
     if visit.id is None:
         return _replay(session, household, sent, today)
-    session.add_all([VisitPerson(visit_id=visit.id, person_id=pid) for pid in data.person_ids])
+    # Rows nobody reads in this request go in as Core INSERTs (db.insert_rows): the people, the follow-ups, the audit
+    # line. The household's own change and a visit's attention stay with the ORM.
+    rows: list = [VisitPerson(visit_id=visit.id, person_id=pid) for pid in data.person_ids]
     if attention is not None:
         session.add(VisitAttention(visit_id=visit.id, reason=attention))
     else:
         _close_open_revisits(session, household.id, cancel_everything=data.outcome == VisitOutcome.DO_NOT_CONTACT)
-        session.add_all(_follow_ups_for(visit, data, member, actor, today))
+        rows += _follow_ups_for(visit, data, member, actor, today)
         if data.outcome in STOPS_OUTREACH:
             household.outreach_stopped = STOPS_OUTREACH[data.outcome]
             household.outreach_stopped_at = utcnow()
             session.add(household)
-    session.flush()
-    record(session, actor, "create", visit,
-           after={**snapshot(visit), "attention": attention.value if attention else None})
+    rows.append(audit_event(actor, "create", visit,
+                            after={**snapshot(visit), "attention": attention.value if attention else None}))
+    insert_rows(session, rows)
+    if session.new or session.dirty:
+        session.flush()
     return LogResult(visit, created=True, attention=attention)
 
 
