@@ -23,6 +23,9 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    from .templating import PerLanguageEnvironment
+
+    app.jinja_environment = PerLanguageEnvironment  # before anything touches app.jinja_env
     load_config(app, test_config)
     register_extensions(app)
     register_headers(app)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import weakref
+
 from flask import Flask, current_app, has_request_context, request
+from flask.templating import Environment as FlaskEnvironment
 from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
+from jinja2.ext import Extension
+from jinja2.lexer import TOKEN_DATA, Token
 from markupsafe import Markup
 
 from . import text
@@ -102,3 +107,69 @@ def bound_gettext(translations) -> dict:
         return rv % variables
 
     return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
+
+
+# --- texts translated once per language, when a template is compiled --------------------------------------------
+
+
+class TranslatedOnce(Extension):
+    """Turns ``{{ _('a constant text') }}`` into the text itself, translated when the template is compiled.
+
+    Only in the environments of :class:`PerLanguageEnvironment`, which compile every template once per message
+    catalogue. A page has 30–60 such calls (the menu alone ~15); each costs a Jinja call, a catalogue lookup and a
+    Markup per render. The output is the same: a translated text is marked safe and %-formatted with no arguments
+    at run time, so a text with no ``%`` comes out as it is. Texts with a ``%``, calls with arguments and calls
+    inside tags or expressions are left to run time."""
+
+    def filter_stream(self, stream):
+        lookup = getattr(self.environment, "translated_once_by", None)
+        if lookup is None:
+            yield from stream
+            return
+        tokens = list(stream)
+        i = 0
+        while i < len(tokens):
+            window = tokens[i:i + 6]
+            if (len(window) == 6 and [t.type for t in window] == ["variable_begin", "name", "lparen", "string",
+                                                                   "rparen", "variable_end"]
+                    and window[1].value in ("_", "gettext")):
+                translated = lookup(window[3].value)
+                if "%" not in translated:
+                    yield Token(window[0].lineno, TOKEN_DATA, translated)
+                    i += 6
+                    continue
+            yield tokens[i]
+            i += 1
+
+
+class PerLanguageEnvironment(FlaskEnvironment):
+    """The app's Jinja environment: during a request, templates come from an overlay of it kept per message catalogue
+    (the request's language), whose templates have their constant texts translated once (:class:`TranslatedOnce`).
+    Outside a request (commands, background work), the templates as written. Overlays share the loader, globals
+    and filters; each has its own compiled templates."""
+
+    translated_once_by = None  # the overlays' catalogue lookup
+
+    def _for_language(self):
+        if self.translated_once_by is not None or not has_request_context():
+            return None
+        translations = get_translations()
+        overlays = self.__dict__.setdefault("_per_language", weakref.WeakKeyDictionary())
+        overlay = overlays.get(translations)
+        if overlay is None:
+            overlay = self.overlay(extensions=[TranslatedOnce], cache_size=400)
+            overlay.translated_once_by = translations.ugettext
+            overlays[translations] = overlay
+        return overlay
+
+    def get_template(self, name, parent=None, globals=None):
+        overlay = self._for_language()
+        if overlay is not None:
+            return overlay.get_template(name, parent, globals)
+        return super().get_template(name, parent, globals)
+
+    def select_template(self, names, parent=None, globals=None):
+        overlay = self._for_language()
+        if overlay is not None:
+            return overlay.select_template(names, parent, globals)
+        return super().select_template(names, parent, globals)
