@@ -12,10 +12,11 @@ PostgreSQL through a GIN index on ``doc`` weighted A and ``scope`` weighted B. N
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import text
+from sqlalchemy import and_, bindparam, text
 from sqlmodel import Session, delete, select
 
 from ..models import Household, Person, Role, SearchEntry, User, Village
@@ -98,11 +99,22 @@ HIT_HOUSEHOLD = (Household.id, Household.village_id, Household.code, Household.h
 HIT_PERSON = (Person.id, Person.household_id, Person.full_name, Person.birth_year, Person.cccd)
 
 
+HouseholdHit = namedtuple("HouseholdHit", [c.key for c in HIT_HOUSEHOLD])
+PersonHit = namedtuple("PersonHit", [c.key for c in HIT_PERSON])
+
+# The entries found, their household and, for a person's entry, the person: built once (see security.py).
+_HITS = (select(SearchEntry.id.label("entry_id"), SearchEntry.entity, SearchEntry.entity_id, SearchEntry.household_id,
+                *[c.label(f"h_{c.key}") for c in HIT_HOUSEHOLD], *[c.label(f"p_{c.key}") for c in HIT_PERSON])
+         .join(Household, Household.id == SearchEntry.household_id)
+         .outerjoin(Person, and_(SearchEntry.entity == "person", Person.id == SearchEntry.entity_id))
+         .where(SearchEntry.id.in_(bindparam("ids", expanding=True))))
+
+
 @dataclass
 class SearchHit:
     entity: str  # "household" | "person"
-    household: Household  # a row with the columns of HIT_HOUSEHOLD
-    person: Optional[Person]  # a row with the columns of HIT_PERSON
+    household: HouseholdHit  # the columns of HIT_HOUSEHOLD
+    person: Optional[PersonHit]  # the columns of HIT_PERSON
 
 
 def query_terms(query: str) -> list[str]:
@@ -151,22 +163,15 @@ def search(session: Session, user: User, query: str, limit: int = 20) -> list[Se
     ids = _matching_ids(session, terms, scope, limit)
     if not ids:
         return []
-    # Rows with the columns the results show, not ORM objects (search runs as the member types).
-    entries = session.exec(select(SearchEntry.id, SearchEntry.entity, SearchEntry.entity_id, SearchEntry.household_id)
-                           .where(SearchEntry.id.in_(ids))).all()
+    # One statement for what the results show: rows, not ORM objects (search runs as the member types).
+    rows = session.exec(_HITS, params={"ids": ids}).all()
     order = {entry_id: i for i, entry_id in enumerate(ids)}
-    entries = sorted(entries, key=lambda e: (e.entity != "household", order[e.id]))
-    households = {h.id: h for h in session.exec(
-        select(*HIT_HOUSEHOLD).where(Household.id.in_({e.household_id for e in entries}))
-    ).all()}
-    people = {p.id: p for p in session.exec(
-        select(*HIT_PERSON).where(Person.id.in_({e.entity_id for e in entries if e.entity == "person"}))
-    ).all()}
+    rows = sorted(rows, key=lambda r: (r.entity != "household", order[r.entry_id]))
+    width = len(HIT_HOUSEHOLD)
     return [
-        SearchHit(entity=e.entity, household=households[e.household_id],
-                  person=people.get(e.entity_id) if e.entity == "person" else None)
-        for e in entries
-        if e.household_id in households
+        SearchHit(entity=r.entity, household=HouseholdHit(*r[4:4 + width]),
+                  person=PersonHit(*r[4 + width:]) if r.entity == "person" and r.p_id is not None else None)
+        for r in rows
     ]
 
 
