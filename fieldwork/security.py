@@ -102,20 +102,26 @@ _HOLDS = select(Assignment.id).where(Assignment.household_id == bindparam("house
                                      Assignment.member_id == bindparam("member_id"), Assignment.valid_to.is_(None))
 
 
-def get_household_for_user(session: Session, user: User, household_id: int, *,
-                           with_village: bool = False) -> Household:
-    """The household, if the user may see it; else 404. ``with_village``: its village is read in the same statement
-    (then ``session.get(Village, ...)`` finds it without a query)."""
+def get_household_for_user(session: Session, user: User, household_id: int) -> Household:
+    return _household_in_scope(session, user, household_id, with_village=False)
+
+
+def get_household_and_village_for_user(session: Session, user: User, household_id: int) -> tuple[Household, Village]:
+    """The household and its village in one statement (a page that shows both)."""
+    return tuple(_household_in_scope(session, user, household_id, with_village=True))
+
+
+def _household_in_scope(session: Session, user: User, household_id: int, *, with_village: bool):
     kind = _scope_kind(user)
     params = {"household_id": household_id}
     if kind == "commune":
         params["commune_id"] = user.commune_id
     elif kind == "village":
         params["village_id"] = user.village_id
-    row = session.exec(_HOUSEHOLD_IN_SCOPE[kind, with_village], params=params).first()
-    if row is None:
+    found = session.exec(_HOUSEHOLD_IN_SCOPE[kind, with_village], params=params).first()
+    if found is None:
         abort(404)
-    return row[0] if with_village else row
+    return found
 
 
 def get_person_for_user(session: Session, user: User, person_id: int) -> tuple[Person, Household]:

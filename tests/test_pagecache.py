@@ -201,6 +201,22 @@ def test_switched_off(tmp_path, database_url, field):
         get_engine(app).dispose()
 
 
+def test_without_kept_pages_the_household_page_reads_each_thing_once(tmp_path, database_url, field):
+    """Switched off, the page is built every time: the user, the household with its village, its people, holder,
+    visits and enrolments, the member's record. Its offline copy's owner is worked out while the household is
+    loaded, not read again after the request's commit."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "off"),
+                      "SECRET_KEY": "off", "PAGE_CACHE_MB": 0})
+    try:
+        c = _signed_in(app, field["member"])
+        counter = Statements(app)
+        page, statements = counter.during(lambda: c.get(f"/ho/{field['household'].id}"))
+        assert page.status_code == 200 and page.headers.get("X-Fieldwork-Offline") == str(field["member"].id)
+        assert statements == 7, statements
+    finally:
+        get_engine(app).dispose()
+
+
 def test_the_store_keeps_within_its_size(app):
     pages = store(app)
     limit = pages.limit

@@ -458,15 +458,17 @@ _ENROLMENTS = (select(Enrolment, Person).join(Person, Person.id == Enrolment.per
                .where(Person.household_id == bindparam("household_id")).order_by(Enrolment.from_month.desc()))
 
 
-def household_page(session: Session, household: Household, today: date) -> HouseholdPage:
-    """Everything the household page shows; ``household`` has already been loaded through the user's scope."""
+def household_page(session: Session, household: Household, today: date,
+                   village: Optional[Village] = None) -> HouseholdPage:
+    """Everything the household page shows; ``household`` has already been loaded through the user's scope (and
+    ``village``, its village, with it when the caller has it)."""
     of_household = {"household_id": household.id}
     people = session.exec(_PEOPLE, params=of_household).all()
     # Head first, then by age: how a household is read out in the village.
     people = sorted(people, key=lambda p: (p.relation != Relation.HEAD, p.birth_year, p.id))
     return HouseholdPage(
         household=household,
-        village=session.get(Village, household.village_id),  # read with the household (get_household_for_user)
+        village=village if village is not None else session.get(Village, household.village_id),
         people=[(p, coverage(p, today)) for p in people],
         responsible=session.exec(_HOLDER, params=of_household).first(),
         visits=list(session.exec(_RECENT_VISITS, params=of_household).all()),

@@ -12,9 +12,11 @@ from flask_login import current_user, login_required
 from ..db import get_session
 from ..htmx import render
 from ..i18n import per_catalogue
+from ..offline.web import offline_owner
 from ..pagecache import cached
 from ..models import Person, Role, VisitOutcome
 from ..security import (
+    get_household_and_village_for_user,
     get_household_for_user,
     get_person_for_user,
     get_village_for_user,
@@ -23,12 +25,7 @@ from ..security import (
 )
 from ..text import local_today
 from ..assignments import services as assignment_services
-from ..models import Village
 from . import bp, search, services
-
-
-def page_village(db, household) -> Village:
-    return db.get(Village, household.village_id)
 from .forms import ConsentForm, EmptyForm, HouseholdForm, MergeHouseholdForm, MoveForm, PersonForm, SearchForm
 
 MANAGERS = (Role.OFFICIAL, Role.ADMIN)
@@ -129,15 +126,17 @@ def create(village_id: int):
 @cached(max_age=300)  # the 24-hour rule for correcting a visit moves with the clock
 def detail(household_id: int):
     db = get_session()
-    household = get_household_for_user(db, current_user, household_id, with_village=True)
-    page = services.household_page(db, household, local_today())
+    household, village = get_household_and_village_for_user(db, current_user, household_id)
+    page = services.household_page(db, household, local_today(), village)
     can_manage = current_user.role in MANAGERS
+    can_log = is_assigned_to(db, current_user, household, page.responsible) and not household.archived_at
+    offline_owner()  # worked out now, from what is loaded: after the request's commit the household is read again
     return render("households/detail.html", page=page,
                   can_manage=can_manage, action_form=EmptyForm() if can_manage else None,  # its forms are theirs
-                  can_log=is_assigned_to(db, current_user, household, page.responsible) and not household.archived_at,
+                  can_log=can_log,
                   outcome_choices=per_catalogue("outcome choices", lambda: [(o.value, o.label) for o in VisitOutcome]),
                   correctable=services.correctable_visits(db, current_user, household, [v for v, _m in page.visits]),
-                  can_assign=assignment_services.can_assign(db, current_user, page_village(db, household)))
+                  can_assign=assignment_services.can_assign(db, current_user, village))
 
 
 @bp.route("/ho/<int:household_id>/sua", methods=["GET", "POST"])
