@@ -333,14 +333,17 @@ def attention_rows(session: Session, user: User, *, limit: Optional[int] = None)
 
 
 def attention_count(session: Session, user: User) -> int:
-    from sqlalchemy import func
+    """Visits waiting for an official in the user's scope. Asked from the waiting rows (few, through
+    ``ix_visit_attention_open``), each checked against the scope: joined the other way round, SQLite read every visit
+    of the commune's households to find them (6.6 ms for a commune of the bench province, on every official page)."""
+    from sqlalchemy import exists, func
 
     from ..security import household_scope
 
+    in_scope = (select(Visit.id).join(Household, Household.id == Visit.household_id)
+                .where(Visit.id == VisitAttention.visit_id, household_scope(user)))
     return session.exec(
-        select(func.count(VisitAttention.id)).join(Visit, Visit.id == VisitAttention.visit_id)
-        .join(Household, Household.id == Visit.household_id)
-        .where(VisitAttention.resolved_at.is_(None), household_scope(user))
+        select(func.count(VisitAttention.id)).where(VisitAttention.resolved_at.is_(None), exists(in_scope))
     ).one()
 
 
