@@ -86,6 +86,19 @@ def test_filters(db, world):
         "Hộ Lâu Chưa Đến"]
 
 
+def test_rows_only_works_out_the_rows_shown_and_the_same_rows(db, world):
+    """The rows htmx asks for as the member types are worked out for the matching households only: the same rows,
+    reasons and order as the whole page's; the whole page's tier counts stay over every household held."""
+    for filters in ({"query": "lau chua"}, {"query": "hộ"}, {"query": "con"}, {"tier": TIER_RENEWAL},
+                    {"query": "hạn", "tier": TIER_FOLLOW_UP}, {"query": "zzz"}):
+        whole = worklist(db, world["member"], TODAY, **filters)
+        rows = worklist(db, world["member"], TODAY, rows_only=True, **filters)
+        assert [(i.household.id, i.tier, i.reasons) for i in rows.items] == [
+            (i.household.id, i.tier, i.reasons) for i in whole.items], filters
+        assert sum(whole.counts.values()) == whole.total == 8
+    assert sum(worklist(db, world["member"], TODAY, query="lau chua", rows_only=True).counts.values()) == 1
+
+
 def test_archived_and_stopped_households_leave_the_list(db, world):
     world["stale"].outreach_stopped = "do_not_contact"
     world["recent"].archived_at = datetime.now(timezone.utc)

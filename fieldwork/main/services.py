@@ -102,10 +102,11 @@ def official_home(session: Session, user: User, people: Optional[dict[int, int]]
 
 
 def member_home(session: Session, user: User, *, group: Optional[str] = None, query: Optional[str] = None,
-                tier: Optional[int] = None) -> MemberHome:
+                tier: Optional[int] = None, rows_only: bool = False) -> MemberHome:
     member = member_record(session, user)
     village = session.get(Village, user.village_id) if user.village_id else None
-    work = worklist(session, member, local_today(), group=group, query=query, tier=tier) if member else None
+    work = (worklist(session, member, local_today(), group=group, query=query, tier=tier, rows_only=rows_only)
+            if member else None)
     return MemberHome(member=member, village=village, work=work, filters={"xom": group, "q": query, "viec": tier})
 
 

@@ -87,7 +87,9 @@ def _follow_up_reason(follow_up: FollowUp, today: date, _) -> str:
 
 
 def worklist(session: Session, member: CommitteeMember, today: date, *, group: Optional[str] = None,
-             query: Optional[str] = None, tier: Optional[int] = None) -> Worklist:
+             query: Optional[str] = None, tier: Optional[int] = None, rows_only: bool = False) -> Worklist:
+    """``rows_only``: only ``items`` will be shown (the rows htmx asks for as the member types), so the households
+    that the group and the search leave out are not worked out; ``counts`` then covers the rows shown only."""
     # Plain rows, not ORM objects: a member holds ~40 households, ~150 people and their open follow-ups, and
     # building ORM instances for them was half the page's time. Rows answer the same attribute names.
     households = session.exec(
@@ -113,17 +115,23 @@ def worklist(session: Session, member: CommitteeMember, today: date, *, group: O
         .group_by(Visit.household_id)
     ).all())
     _ = translator()
-    items = [_item(h, people[h.id], follow_ups[h.id], _aware(last_visits.get(h.id)), today, _) for h in households]
     groups = sorted({h.hamlet_group for h in households if h.hamlet_group})
+    shown = households
+    if group:
+        shown = [h for h in shown if h.hamlet_group == group]
+    if query:
+        needle = fold(query)
+        shown = [h for h in shown if needle in fold(f"{h.head_name} {h.code}")
+                 or any(needle in fold(p.full_name) for p in people[h.id])]
+    # The tier counts of the whole page are over every household held, whatever the filters.
+    items = [_item(h, people[h.id], follow_ups[h.id], _aware(last_visits.get(h.id)), today, _)
+             for h in (shown if rows_only else households)]
     counts = defaultdict(int)
     for item in items:
         counts[item.tier] += 1
-    if group:
-        items = [i for i in items if i.household.hamlet_group == group]
-    if query:
-        needle = fold(query)
-        items = [i for i in items if needle in fold(f"{i.household.head_name} {i.household.code}")
-                 or any(needle in fold(p.full_name) for p in people[i.household.id])]
+    if not rows_only and shown is not households:
+        kept = {h.id for h in shown}
+        items = [i for i in items if i.household.id in kept]
     if tier:
         items = [i for i in items if i.tier == tier]
     items.sort(key=lambda i: (i.tier, i.sort_key, i.household.code))
