@@ -317,3 +317,28 @@ def test_the_household_page_offers_the_outcomes_to_its_holder_only(client, login
     theirs = client.get(f"/ho/{field['household'].id}")
     assert theirs.status_code == 200 and link not in theirs.get_data(as_text=True)
     assert theirs.headers.get("X-Fieldwork-Offline") is None
+
+
+def test_the_household_page_lists_visits_with_who_made_them_and_what_may_still_be_corrected(client, login, db,
+                                                                                             field):
+    """Visits newest first with their member's name; the member who logged a visit may correct it for 24 hours
+    (a link), not an older one nor another member's; the official may correct any."""
+    household, mine, theirs = field["household"], field["members"][1], field["members"][2]
+    now = datetime.now(timezone.utc)
+    rows = [Visit(uuid=str(uuid.uuid4()), household_id=household.id, member_id=member.id, visited_at=at,
+                  created_at=at, outcome=outcome, notes=notes)
+            for member, at, outcome, notes in (
+                (mine, now - timedelta(hours=2), VisitOutcome.CONSIDERING, "Ghi chú thứ hai"),
+                (mine, now - timedelta(days=3), VisitOutcome.NOT_HOME, "Ghi chú thứ ba"),
+                (theirs, now - timedelta(hours=1), VisitOutcome.AGREED, "Ghi chú thứ nhất"))]
+    db.add_all(rows)
+    db.commit()
+    login(field["member"])
+    page = client.get(f"/ho/{household.id}").get_data(as_text=True)
+    assert page.index("Ghi chú thứ nhất") < page.index("Ghi chú thứ hai") < page.index("Ghi chú thứ ba")
+    assert mine.full_name in page and theirs.full_name in page
+    assert f"/van-dong/{rows[0].id}/sua" in page
+    assert f"/van-dong/{rows[1].id}/sua" not in page and f"/van-dong/{rows[2].id}/sua" not in page
+    login(field["official"])
+    page = client.get(f"/ho/{household.id}").get_data(as_text=True)
+    assert all(f"/van-dong/{r.id}/sua" in page for r in rows)

@@ -135,7 +135,7 @@ def detail(household_id: int):
                   can_manage=can_manage, action_form=EmptyForm() if can_manage else None,  # its forms are theirs
                   can_log=can_log,
                   outcome_choices=per_catalogue("outcome choices", lambda: [(o.value, o.label) for o in VisitOutcome]),
-                  correctable=services.correctable_visits(db, current_user, household, [v for v, _m in page.visits]),
+                  correctable=services.correctable_visits(db, current_user, household, page.visits),
                   can_assign=assignment_services.can_assign(db, current_user, village))
 
 
