@@ -248,7 +248,8 @@ def working_copy(database: str, master_url: str) -> tuple[str, Callable[[], None
 # runs on the machine's shared server, whose postgresql.conf it must not change, so the planner costs and memory per
 # sort of the production configuration are given to the run's database. shared_buffers and the WAL settings need
 # the server's configuration and a restart; the run reports the server's own values.
-PER_DATABASE = ("effective_cache_size", "work_mem", "random_page_cost", "effective_io_concurrency")
+PER_DATABASE = ("effective_cache_size", "work_mem", "random_page_cost", "effective_io_concurrency",
+                "max_parallel_workers_per_gather")
 
 
 def postgresql_settings(url: str) -> dict[str, str]:
