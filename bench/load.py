@@ -47,6 +47,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -956,6 +957,79 @@ def profile(database: str, args) -> None:
         cleanup()
 
 
+def profile_mix(database: str, args) -> None:
+    """Where the mix's time goes, in-process: the run's virtual users (``--members``, ``--officials``) sign in, then
+    ``args.profile_mix`` requests of the weighted mix are sent one at a time through the Flask test client, kept
+    pages on, visit POSTs writing to a copy of the data as in the HTTP run (so kept pages are invalidated as they are
+    there). Per endpoint: process CPU per request, SQL statements, and its share of the mix's CPU. One process
+    stands for the whole server: a page kept by one request is found by the next (the HTTP run has 4 workers, each
+    with its own). The first 10 % of the requests warm up and are not counted."""
+    import fieldwork
+    from fieldwork.db import get_engine
+    from sqlalchemy import event
+
+    master_url, manifest, _source = prepare(database, args.scale, args.seed, args.regenerate)
+    url, cleanup = working_copy(database, master_url)
+    folder = tempfile.mkdtemp(prefix="fieldwork-load-mix-")
+    app = fieldwork.create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "profile",
+                                "RATELIMIT_ENABLED": False})
+    statements = [0]
+    event.listen(get_engine(app), "after_cursor_execute", lambda *_a: statements.__setitem__(0, statements[0] + 1))
+    try:
+        villages = village_ids_by_commune(url)
+        pick = random.Random(args.seed)  # the HTTP run's sample of users
+        members = [m for m in manifest["members"] if m.get("household_ids")]
+        chosen = pick.sample(members, min(args.members, len(members)))
+        officials = [o for o in manifest["officials"] if villages.get(o["commune_id"])]
+        staff = pick.sample(officials, min(args.officials, len(officials)))
+
+        def sign_in_here(person: dict) -> dict:
+            c = app.test_client()
+            page = c.get("/dang-nhap").get_data(as_text=True)
+            answer = c.post("/dang-nhap", data={"csrf_token": CSRF_INPUT.search(page).group(1),
+                                                "phone": person["phone"], "password": manifest["password"]})
+            assert answer.status_code == 302, answer.status_code
+            token = CSRF_HEADER.search(c.get("/").get_data(as_text=True)).group(1)
+            cookie = "; ".join(f"{name}={c.get_cookie(name).value}" for name in ("session", "remember_token")
+                               if c.get_cookie(name) is not None)
+            return {"cookie": cookie, "token": token}
+
+        world = World(0, [{**sign_in_here(m), "household_ids": m["household_ids"]} for m in chosen],
+                      [{**sign_in_here(o), "village_ids": villages[o["commune_id"]]} for o in staff],
+                      [t for t in manifest["search_terms"] if t.strip()])
+        client = app.test_client(use_cookies=False)
+        rng = random.Random(args.seed + 50)
+        names, weights = list(MIX), list(MIX.values())
+        cpu: dict[str, float] = defaultdict(float)
+        count: dict[str, int] = defaultdict(int)
+        sql: dict[str, int] = defaultdict(int)
+        warm = args.profile_mix // 10
+        for i in range(warm + args.profile_mix):
+            name = rng.choices(names, weights)[0]
+            method, path, headers, body = build_request(name, world, rng)
+            headers = {k: v for k, v in headers.items() if k != "Content-Type"}
+            kwargs = {"data": body, "content_type": "application/x-www-form-urlencoded"} if body else {}
+            before, started = statements[0], time.process_time()
+            answer = client.open(path, method=method, headers=headers, **kwargs)
+            spent = time.process_time() - started
+            assert answer.status_code in OK_STATUS.get(name, {200}), (name, path, answer.status_code)
+            if i >= warm:
+                cpu[name] += spent
+                count[name] += 1
+                sql[name] += statements[0] - before
+        total, n = sum(cpu.values()), sum(count.values())
+        rows = [[name, str(count[name]), f"{1000 * cpu[name] / count[name]:.2f}", f1(sql[name] / count[name]),
+                 f"{1000 * cpu[name] / n:.2f}", f"{cpu[name] / total:.0%}"] for name in names if count[name]]
+        rows.append(["MIX", str(n), f"{1000 * total / n:.2f}", f1(sum(sql.values()) / n), f"{1000 * total / n:.2f}",
+                     "100%"])
+        print_table(f"[{database}] the mix in-process, one request at a time ({n} counted)", rows,
+                    ["endpoint", "requests", "CPU ms/req", "SQL/req", "CPU ms per mix request", "share"])
+    finally:
+        get_engine(app).dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+        cleanup()
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
@@ -981,8 +1055,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=1,
                         help="with --profile: repeat the N requests this many times; the CPU column is the best "
                              "round's mean (process CPU time: steadier than wall time on a shared machine)")
+    parser.add_argument("--profile-mix", type=int, default=0, metavar="N",
+                        help="instead of the load: N requests of the weighted mix in-process, CPU per endpoint")
     args = parser.parse_args(argv)
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    if args.profile_mix:
+        for db in databases:
+            profile_mix(db, args)
+        return 0
     if args.profile:
         for db in databases:
             profile(db, args)
