@@ -859,6 +859,21 @@ def budget_checks(r: dict) -> list[str]:
     return [("PASS " if ok else "FAIL ") + text for ok, text in checks]
 
 
+def signed_in(app, phone: str, password: str) -> dict:
+    """Sign in through the login form with the Flask test client: the cookie and CSRF token to send, like the HTTP
+    driver's, with every request (the answers' cookies dropped: a visit POST's flash message would otherwise pile up
+    in the session and slow every later request)."""
+    c = app.test_client()
+    page = c.get("/dang-nhap").get_data(as_text=True)
+    answer = c.post("/dang-nhap", data={"csrf_token": CSRF_INPUT.search(page).group(1), "phone": phone,
+                                        "password": password})
+    assert answer.status_code == 302, answer.status_code
+    token = CSRF_HEADER.search(c.get("/").get_data(as_text=True)).group(1)
+    cookie = "; ".join(f"{name}={c.get_cookie(name).value}" for name in ("session", "remember_token")
+                       if c.get_cookie(name) is not None)
+    return {"cookie": cookie, "token": token}
+
+
 def profile(database: str, args) -> None:
     """Where the time of one request goes, in-process (Flask test client, no server, no concurrency): for each
     endpoint of the mix, ``args.profile`` requests: wall ms, SQL statements and the ms spent in them (cursor
@@ -896,18 +911,9 @@ def profile(database: str, args) -> None:
         clients = {}
         for role, person in (("member", next(m for m in manifest["members"] if m.get("household_ids"))),
                              ("official", next(o for o in manifest["officials"] if villages.get(o["commune_id"])))):
-            c = app.test_client()
-            page = c.get("/dang-nhap").get_data(as_text=True)
-            answer = c.post("/dang-nhap", data={"csrf_token": CSRF_INPUT.search(page).group(1),
-                                                "phone": person["phone"], "password": manifest["password"]})
-            assert answer.status_code == 302, answer.status_code
-            token = CSRF_HEADER.search(c.get("/").get_data(as_text=True)).group(1)
-            # Like the HTTP driver: the sign-in's cookies sent with every request, the answers' cookies dropped (a
-            # visit POST's flash message would otherwise pile up in the session and slow every later request).
-            cookie = "; ".join(f"{name}={c.get_cookie(name).value}" for name in ("session", "remember_token")
-                               if c.get_cookie(name) is not None)
             clients[role] = (app.test_client(use_cookies=False),
-                             {"cookie": cookie, "token": token, "household_ids": person.get("household_ids", []),
+                             {**signed_in(app, person["phone"], manifest["password"]),
+                              "household_ids": person.get("household_ids", []),
                               "village_ids": villages.get(person.get("commune_id"), [])})
         rng = random.Random(args.seed)
         world = World(0, [clients["member"][1]], [clients["official"][1]], manifest["search_terms"])
@@ -982,20 +988,11 @@ def profile_mix(database: str, args) -> None:
         chosen = pick.sample(members, min(args.members, len(members)))
         officials = [o for o in manifest["officials"] if villages.get(o["commune_id"])]
         staff = pick.sample(officials, min(args.officials, len(officials)))
-
-        def sign_in_here(person: dict) -> dict:
-            c = app.test_client()
-            page = c.get("/dang-nhap").get_data(as_text=True)
-            answer = c.post("/dang-nhap", data={"csrf_token": CSRF_INPUT.search(page).group(1),
-                                                "phone": person["phone"], "password": manifest["password"]})
-            assert answer.status_code == 302, answer.status_code
-            token = CSRF_HEADER.search(c.get("/").get_data(as_text=True)).group(1)
-            cookie = "; ".join(f"{name}={c.get_cookie(name).value}" for name in ("session", "remember_token")
-                               if c.get_cookie(name) is not None)
-            return {"cookie": cookie, "token": token}
-
-        world = World(0, [{**sign_in_here(m), "household_ids": m["household_ids"]} for m in chosen],
-                      [{**sign_in_here(o), "village_ids": villages[o["commune_id"]]} for o in staff],
+        password = manifest["password"]
+        world = World(0, [{**signed_in(app, m["phone"], password), "household_ids": m["household_ids"]}
+                          for m in chosen],
+                      [{**signed_in(app, o["phone"], password), "village_ids": villages[o["commune_id"]]}
+                       for o in staff],
                       [t for t in manifest["search_terms"] if t.strip()])
         client = app.test_client(use_cookies=False)
         rng = random.Random(args.seed + 50)
