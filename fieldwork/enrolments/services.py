@@ -317,7 +317,7 @@ class HouseholdRef(NamedTuple):
 
 @dataclass
 class RenewalRow:
-    """What the renewal lists show of a person: the columns they use, not the rows (a village's report lists
+    """What the renewal lists show of a person: the columns they use, not ORM entities (a village's report lists
     100–200 of them; loading them as entities cost 4–5 ms of its build)."""
     person: PersonRef
     household: HouseholdRef
