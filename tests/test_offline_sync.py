@@ -217,3 +217,32 @@ def test_a_batch_too_large_or_malformed_is_refused_whole(client, login, db, fiel
     assert send(client, field["user"], too_many, token=token).status_code == 400
     assert client.post(URL, data="nonsense", headers={"X-CSRFToken": token}).get_json() == {"error": "bad_request"}
     assert count(db) == 0
+
+
+def test_the_status_bar_counts_the_waiting_visits_of_the_officials_commune_only(client, login, db, field,
+                                                                                 make_village, make_committee,
+                                                                                 make_household, make_user):
+    """Every official page says how many visits wait for them: the unresolved ones of their own commune."""
+    elsewhere = make_village(commune_code="00004")
+    _, far_members = make_committee(elsewhere)
+    far_household = make_household(elsewhere, assigned_to=far_members[1])
+
+    def waiting(household, member, resolved=False):
+        row = Visit(uuid=str(uuid.uuid4()), household_id=household.id, member_id=member.id, visited_at=utcnow(),
+                    outcome=VisitOutcome.CONSIDERING)
+        db.add(row)
+        db.flush()
+        db.add(VisitAttention(visit_id=row.id, reason=AttentionReason.REASSIGNED,
+                              resolved_at=utcnow() if resolved else None))
+
+    for household in field["households"][:2]:
+        waiting(household, field["members"][1])
+    waiting(field["households"][2], field["members"][1], resolved=True)
+    waiting(far_household, far_members[1])
+    waiting(far_household, far_members[1])
+    waiting(far_household, far_members[1])
+    db.commit()
+    login(field["official"])
+    assert "2 lần vận động cần cán bộ xã xem" in client.get("/").get_data(as_text=True)
+    login(make_user(Role.OFFICIAL, commune_code="00004"))
+    assert "3 lần vận động cần cán bộ xã xem" in client.get("/").get_data(as_text=True)
