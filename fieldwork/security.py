@@ -53,7 +53,7 @@ def village_scope(user: User) -> ColumnElement[bool]:
 
 def household_scope(user: User) -> ColumnElement[bool]:
     """Condition on ``Household`` rows the user may see (joins nothing: members are scoped by village id)."""
-    return _household_condition(_scope_kind(user), user.commune_id, user.village_id)
+    return household_condition(_scope_kind(user), user.commune_id, user.village_id)
 
 
 def _scope_kind(user: User) -> str:
@@ -66,7 +66,17 @@ def _scope_kind(user: User) -> str:
     return "none"
 
 
-def _household_condition(kind: str, commune_id, village_id) -> ColumnElement[bool]:
+def scope_parameters(user: User) -> tuple[str, dict]:
+    """The user's kind of scope and the values of the bound parameters ``household_condition`` takes for it."""
+    kind = _scope_kind(user)
+    if kind == "commune":
+        return kind, {"commune_id": user.commune_id}
+    if kind == "village":
+        return kind, {"village_id": user.village_id}
+    return kind, {}
+
+
+def household_condition(kind: str, commune_id, village_id) -> ColumnElement[bool]:
     """The rule behind :func:`household_scope`; the ids are values, or bound parameters in prebuilt statements."""
     if kind == "all":
         return true()
@@ -94,7 +104,7 @@ _HOUSEHOLD_IN_SCOPE = {
     (kind, with_village): (select(Household, Village).join(Village, Village.id == Household.village_id)
                            if with_village else select(Household))
     .where(Household.id == bindparam("household_id"),
-           _household_condition(kind, bindparam("commune_id"), bindparam("village_id")))
+           household_condition(kind, bindparam("commune_id"), bindparam("village_id")))
     for kind in ("all", "commune", "village", "none") for with_village in (False, True)
 }
 _MEMBER_OF_USER = select(CommitteeMember).where(CommitteeMember.user_id == bindparam("user_id"))
@@ -112,13 +122,9 @@ def get_household_and_village_for_user(session: Session, user: User, household_i
 
 
 def _household_in_scope(session: Session, user: User, household_id: int, *, with_village: bool):
-    kind = _scope_kind(user)
-    params = {"household_id": household_id}
-    if kind == "commune":
-        params["commune_id"] = user.commune_id
-    elif kind == "village":
-        params["village_id"] = user.village_id
-    found = session.exec(_HOUSEHOLD_IN_SCOPE[kind, with_village], params=params).first()
+    kind, params = scope_parameters(user)
+    found = session.exec(_HOUSEHOLD_IN_SCOPE[kind, with_village],
+                         params={**params, "household_id": household_id}).first()
     if found is None:
         abort(404)
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from ..models import (
@@ -56,10 +56,20 @@ class MemberHome:
     filters: dict = field(default_factory=dict)
 
 
-def _count_by_village(session: Session, column, villages: list[int]) -> dict[int, int]:
-    return dict(session.exec(select(Household.village_id, func.count(column)).where(
-        Household.village_id.in_(villages), Household.archived_at.is_(None)
-    ).group_by(Household.village_id)).all()) if villages else {}
+# The official home's statements, built once with bound parameters (the dashboard builds it on every rebuild).
+_HOUSEHOLDS_BY_VILLAGE = (select(Household.village_id, func.count(Household.id))
+                          .where(Household.village_id.in_(bindparam("ids", expanding=True)),
+                                 Household.archived_at.is_(None))
+                          .group_by(Household.village_id))
+_PEOPLE_BY_VILLAGE = (select(Household.village_id, func.count(Person.id))
+                      .join(Person, Person.household_id == Household.id)
+                      .where(Household.village_id.in_(bindparam("ids", expanding=True)),
+                             Household.archived_at.is_(None), Person.archived_at.is_(None))
+                      .group_by(Household.village_id))
+_COMMITTEES = (select(Committee.village_id, CommitteeMember)
+               .join(CommitteeMember, CommitteeMember.committee_id == Committee.id)
+               .where(Committee.village_id.in_(bindparam("ids", expanding=True)), Committee.dissolved_on.is_(None),
+                      CommitteeMember.left_on.is_(None)))
 
 
 def official_home(session: Session, user: User, people: Optional[dict[int, int]] = None) -> OfficialHome:
@@ -69,20 +79,11 @@ def official_home(session: Session, user: User, people: Optional[dict[int, int]]
     villages = session.exec(select(Village).where(village_scope(user), Village.merged_into_id.is_(None))
                             .order_by(Village.code)).all()
     ids = [v.id for v in villages]
-    households = _count_by_village(session, Household.id, ids)
+    households = dict(session.exec(_HOUSEHOLDS_BY_VILLAGE, params={"ids": ids}).all()) if ids else {}
     if people is None:
-        people = dict(session.exec(
-            select(Household.village_id, func.count(Person.id))
-            .join(Person, Person.household_id == Household.id)
-            .where(Household.village_id.in_(ids), Household.archived_at.is_(None), Person.archived_at.is_(None))
-            .group_by(Household.village_id)
-        ).all()) if ids else {}
+        people = dict(session.exec(_PEOPLE_BY_VILLAGE, params={"ids": ids}).all()) if ids else {}
     members: dict[int, list[CommitteeMember]] = {}
-    rows = session.exec(
-        select(Committee.village_id, CommitteeMember)
-        .join(CommitteeMember, CommitteeMember.committee_id == Committee.id)
-        .where(Committee.village_id.in_(ids), Committee.dissolved_on.is_(None), CommitteeMember.left_on.is_(None))
-    ).all() if ids else []
+    rows = session.exec(_COMMITTEES, params={"ids": ids}).all() if ids else []
     for village_id, member in rows:
         members.setdefault(village_id, []).append(member)
     return OfficialHome(

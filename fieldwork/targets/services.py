@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Iterable, Optional
 
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, false, func, or_, true
+from sqlalchemy import Select, and_, bindparam, case, false, func, or_, true
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
@@ -191,6 +192,41 @@ def _segment(value, bounds: list) -> ColumnElement[int]:
     return case(*[(value < bound, i) for i, bound in enumerate(bounds)], else_=len(bounds))
 
 
+@lru_cache(maxsize=32)
+def _activity_queries(bounds: int) -> tuple[Select, Select]:
+    """The two statements of ``activities`` for this number of segment bounds, built once: the villages, the bounds
+    and the span are bound parameters (building and keying the statements was a third of their cost)."""
+    days = [bindparam(f"day_{i}", type_=Enrolment.receipt_date.type) for i in range(bounds)]
+    instants = [bindparam(f"instant_{i}", type_=Enrolment.created_at.type) for i in range(bounds)]
+    in_villages = Household.village_id.in_(bindparam("village_ids", expanding=True))
+    day, instant = Enrolment.receipt_date.type, Enrolment.created_at.type
+    first, last = bindparam("first", type_=day), bindparam("last", type_=day)
+    low, high = bindparam("low", type_=instant), bindparam("high", type_=instant)
+    dated = or_(and_(Enrolment.receipt_date.is_not(None), Enrolment.receipt_date >= first,
+                     Enrolment.receipt_date <= last),
+                and_(Enrolment.receipt_date.is_(None), Enrolment.created_at >= low, Enrolment.created_at < high))
+    segment = case((Enrolment.receipt_date.is_not(None), _segment(Enrolment.receipt_date, days)),
+                   else_=_segment(Enrolment.created_at, instants))
+    counted_new = and_(Enrolment.kind == EnrolmentKind.NEW, Enrolment.scheme.in_([Scheme.BHXH_TN, Scheme.BHYT_HGD]))
+    # One pass: renewals and sponsored enrolments counted per village, member and segment; new enrolments also
+    # grouped by person (their rows carry the person and the scheme), to be counted once per window in sets.
+    enrolments = (select(Household.village_id, Enrolment.member_id, segment.label("segment"),
+                         case((counted_new, Enrolment.scheme)).label("new_scheme"),
+                         case((counted_new, Enrolment.person_id)).label("new_person"),
+                         func.count(case((Enrolment.kind == EnrolmentKind.RENEWAL, Enrolment.id))),
+                         func.count(Enrolment.sponsorship_id))
+                  .select_from(Enrolment).join(Person, Person.id == Enrolment.person_id)
+                  .join(Household, Household.id == Person.household_id)
+                  .where(in_villages, dated)
+                  .group_by(Household.village_id, Enrolment.member_id, "segment", "new_scheme", "new_person"))
+    visits = (select(Household.village_id, Visit.member_id, _segment(Visit.visited_at, instants).label("segment"),
+                     func.count(Visit.id))
+              .join(Household, Household.id == Visit.household_id)
+              .where(in_villages, Visit.visited_at >= low, Visit.visited_at < high)
+              .group_by(Household.village_id, Visit.member_id, "segment"))
+    return enrolments, visits
+
+
 def activities(session: Session, village_ids: list[int], windows: Iterable[Window]) \
         -> dict[Window, tuple[dict[int, Counts], dict[int, Counts]]]:
     """``activity`` for many windows at once, in two queries whatever their number.
@@ -212,7 +248,10 @@ def activities(session: Session, village_ids: list[int], windows: Iterable[Windo
         for j in range(days.index(w[0]) + 1, days.index(w[1] + timedelta(days=1)) + 1):
             covering[j].append(w)
     span = (days[0], days[-1] - timedelta(days=1))
-    in_villages = Household.village_id.in_(village_ids)
+    low, high = local_day_bounds(*span)
+    params = {"village_ids": list(village_ids), "first": span[0], "last": span[1], "low": low, "high": high,
+              **{f"day_{i}": d for i, d in enumerate(days)}, **{f"instant_{i}": t for i, t in enumerate(instants)}}
+    enrolments, visits = _activity_queries(len(days))
 
     def add(village_id, member_id, segment, **figures) -> None:
         for w in covering.get(segment, ()):
@@ -222,22 +261,9 @@ def activities(session: Session, village_ids: list[int], windows: Iterable[Windo
                     for name, n in figures.items():
                         setattr(counts, name, getattr(counts, name) + int(n or 0))
 
-    segment = case((Enrolment.receipt_date.is_not(None), _segment(Enrolment.receipt_date, days)),
-                   else_=_segment(Enrolment.created_at, instants))
-    counted_new = and_(Enrolment.kind == EnrolmentKind.NEW, Enrolment.scheme.in_([Scheme.BHXH_TN, Scheme.BHYT_HGD]))
-    # One pass: renewals and sponsored enrolments counted per village, member and segment; new enrolments also
-    # grouped by person (their rows carry the person and the scheme), to be counted once per window in sets.
-    enrolments = (select(Household.village_id, Enrolment.member_id, segment.label("segment"),
-                         case((counted_new, Enrolment.scheme)).label("new_scheme"),
-                         case((counted_new, Enrolment.person_id)).label("new_person"),
-                         func.count(case((Enrolment.kind == EnrolmentKind.RENEWAL, Enrolment.id))),
-                         func.count(Enrolment.sponsorship_id))
-                  .select_from(Enrolment).join(Person, Person.id == Enrolment.person_id)
-                  .join(Household, Household.id == Person.household_id)
-                  .where(in_villages, enrolment_dated(*span))
-                  .group_by(Household.village_id, Enrolment.member_id, "segment", "new_scheme", "new_person"))
     people: dict[tuple[Window, int, object, Scheme], set[int]] = defaultdict(set)
-    for village_id, member_id, seg, scheme, person_id, renewals, sponsored in session.exec(enrolments).all():
+    for village_id, member_id, seg, scheme, person_id, renewals, sponsored in session.exec(enrolments,
+                                                                                          params=params).all():
         add(village_id, member_id, seg, renewals=renewals, sponsored=sponsored)
         if person_id is not None:
             for w in covering.get(seg, ()):
@@ -247,13 +273,7 @@ def activities(session: Session, village_ids: list[int], windows: Iterable[Windo
     for (w, side, key, scheme), persons in people.items():
         field = "new_bhxh_tn" if scheme == Scheme.BHXH_TN else "new_bhyt_hgd"
         setattr(found[w][side][key], field, len(persons))
-    low, high = local_day_bounds(*span)
-    visit_segment = _segment(Visit.visited_at, instants).label("segment")
-    for village_id, member_id, seg, n in session.exec(
-            select(Household.village_id, Visit.member_id, visit_segment, func.count(Visit.id))
-            .join(Household, Household.id == Visit.household_id)
-            .where(in_villages, Visit.visited_at >= low, Visit.visited_at < high)
-            .group_by(Household.village_id, Visit.member_id, "segment")).all():
+    for village_id, member_id, seg, n in session.exec(visits, params=params).all():
         add(village_id, member_id, seg, visits=n)
     return found
 
@@ -271,6 +291,15 @@ def _coverage_query(key_column, today: date):
     return (select(key_column, func.sum(case((_valid_card(today), 1), else_=0)), func.count(Person.id))
             .select_from(Person).join(Household, Household.id == Person.household_id)
             .where(Person.archived_at.is_(None), Household.archived_at.is_(None)))
+
+
+# Built once: people with a valid card today and people, per village and current holder (see ``Tally.coverage``).
+_COVERAGE_BY_VILLAGE_AND_HOLDER = (
+    _coverage_query(Household.village_id, bindparam("today", type_=Person.bhyt_card_expiry.type))
+    .add_columns(Assignment.member_id)
+    .outerjoin(Assignment, and_(Assignment.household_id == Household.id, Assignment.valid_to.is_(None)))
+    .where(Household.village_id.in_(bindparam("village_ids", expanding=True)))
+    .group_by(Household.village_id, Assignment.member_id))
 
 
 class Tally:
@@ -314,12 +343,8 @@ class Tally:
             by_village: dict[int, tuple[int, int]] = {}
             by_member: dict[int, tuple[int, int]] = {}
             if self.village_ids:
-                rows = self.session.exec(
-                    _coverage_query(Household.village_id, self.today).add_columns(Assignment.member_id)
-                    .outerjoin(Assignment, and_(Assignment.household_id == Household.id,
-                                                Assignment.valid_to.is_(None)))
-                    .where(Household.village_id.in_(self.village_ids))
-                    .group_by(Household.village_id, Assignment.member_id)).all()
+                rows = self.session.exec(_COVERAGE_BY_VILLAGE_AND_HOLDER, params={
+                    "today": self.today, "village_ids": list(self.village_ids)}).all()
                 for village_id, covered, people, member_id in rows:
                     for table, key in ((by_village, village_id), (by_member, member_id)):
                         if key is not None:
@@ -374,11 +399,14 @@ def _names(session: Session, targets: Iterable[Target]) -> tuple[dict[int, str],
     targets = list(targets)
     village_ids = {t.village_id for t in targets if t.village_id}
     member_ids = {t.member_id for t in targets if t.member_id}
-    villages = {v.id: v.name for v in session.exec(select(Village).where(Village.id.in_(village_ids))).all()} \
-        if village_ids else {}
-    members = {m.id: m for m in session.exec(select(CommitteeMember).where(CommitteeMember.id.in_(member_ids))).all()} \
+    villages = dict(session.exec(_VILLAGE_NAMES, params={"ids": list(village_ids)}).all()) if village_ids else {}
+    members = {m.id: m for m in session.exec(_MEMBERS_BY_ID, params={"ids": list(member_ids)}).all()} \
         if member_ids else {}
     return villages, members
+
+
+_VILLAGE_NAMES = select(Village.id, Village.name).where(Village.id.in_(bindparam("ids", expanding=True)))
+_MEMBERS_BY_ID = select(CommitteeMember).where(CommitteeMember.id.in_(bindparam("ids", expanding=True)))
 
 
 def lines_for(session: Session, tally: Tally, targets: Iterable[Target], commune_name: str = "") -> list[TargetLine]:
@@ -412,11 +440,14 @@ def commune_targets(session: Session, commune: Commune, *, current_on: Optional[
     return sorted_targets(session.exec(query).all())
 
 
+_CHILDREN = select(Target).where(Target.parent_id.in_(bindparam("ids", expanding=True))).order_by(Target.id)
+
+
 def children_of(session: Session, targets: list[Target]) -> dict[int, list[Target]]:
     ids = [t.id for t in targets]
     found: dict[int, list[Target]] = defaultdict(list)
     if ids:
-        for child in session.exec(select(Target).where(Target.parent_id.in_(ids)).order_by(Target.id)).all():
+        for child in session.exec(_CHILDREN, params={"ids": ids}).all():
             found[child.parent_id].append(child)
     return found
 
@@ -612,11 +643,14 @@ def active_members(session: Session, village_ids: list[int]) -> list[tuple[Commi
     """(member, village id) of the villages' current committees, members who have not left."""
     if not village_ids:
         return []
-    return list(session.exec(
-        select(CommitteeMember, Committee.village_id).join(Committee, Committee.id == CommitteeMember.committee_id)
-        .where(Committee.village_id.in_(village_ids), Committee.dissolved_on.is_(None),
-               CommitteeMember.left_on.is_(None))
-        .order_by(Committee.village_id, CommitteeMember.is_head.desc(), CommitteeMember.id)).all())
+    return list(session.exec(_ACTIVE_MEMBERS, params={"village_ids": list(village_ids)}).all())
+
+
+_ACTIVE_MEMBERS = (  # built once
+    select(CommitteeMember, Committee.village_id).join(Committee, Committee.id == CommitteeMember.committee_id)
+    .where(Committee.village_id.in_(bindparam("village_ids", expanding=True)), Committee.dissolved_on.is_(None),
+           CommitteeMember.left_on.is_(None))
+    .order_by(Committee.village_id, CommitteeMember.is_head.desc(), CommitteeMember.id))
 
 
 def _village_units(session: Session, target: Target, today: date) -> list[SplitUnit]:
@@ -820,18 +854,9 @@ def _missed_renewals(session: Session, village_ids: list[int], today: date) -> t
     dropouts_m: dict[int, int] = defaultdict(int)
     if not village_ids:
         return lapsed_v, lapsed_m, dropouts_m
-    rows = session.exec(
-        select(Person.id, Household.village_id, Assignment.member_id, Person.bhyt_status, Person.bhyt_card_expiry,
-               Person.bhxh_status, Person.bhxh_paid_until)
-        .join(Household, Household.id == Person.household_id)
-        .outerjoin(Assignment, and_(Assignment.household_id == Household.id, Assignment.valid_to.is_(None)))
-        .where(Household.village_id.in_(village_ids), Person.archived_at.is_(None), Household.archived_at.is_(None),
-               or_(and_(Person.bhyt_status == BhytStatus.HOUSEHOLD, Person.bhyt_card_expiry >= low,
-                        Person.bhyt_card_expiry < today),
-                   and_(Person.bhxh_status == BhxhStatus.VOLUNTARY, Person.bhxh_paid_until >= low,
-                        Person.bhxh_paid_until < today)))).all()
-    dropped = {(d.person_id, d.scheme, d.ended_on) for d in session.exec(
-        select(Dropout).where(Dropout.person_id.in_([r[0] for r in rows]))).all()} if rows else set()
+    params = {"village_ids": list(village_ids), "low": low, "today": today}
+    rows = session.exec(_LAPSED, params=params).all()
+    dropped = set(session.exec(_DROPPED, params={"ids": [r[0] for r in rows]}).all()) if rows else set()
     for person_id, village_id, member_id, bhyt, card, bhxh, paid in rows:
         for scheme, ends, held in ((Scheme.BHYT_HGD, card, bhyt == BhytStatus.HOUSEHOLD),
                                    (Scheme.BHXH_TN, paid, bhxh == BhxhStatus.VOLUNTARY)):
@@ -839,13 +864,47 @@ def _missed_renewals(session: Session, village_ids: list[int], today: date) -> t
                 lapsed_v[village_id] += 1
                 if member_id:
                     lapsed_m[member_id] += 1
-    for member_id, n in session.exec(
-            select(Dropout.member_id, func.count(Dropout.id)).join(Person, Person.id == Dropout.person_id)
-            .join(Household, Household.id == Person.household_id)
-            .where(Household.village_id.in_(village_ids), Dropout.ended_on >= low, Dropout.ended_on <= today,
-                   Dropout.member_id.is_not(None)).group_by(Dropout.member_id)).all():
+    for member_id, n in session.exec(_DROPOUTS_BY_MEMBER, params=params).all():
         dropouts_m[member_id] = n
     return lapsed_v, lapsed_m, dropouts_m
+
+
+# The dashboard's statements, built once with bound parameters.
+_LOW, _TODAY = (bindparam(name, type_=Person.bhyt_card_expiry.type) for name in ("low", "today"))
+_LAPSED = (select(Person.id, Household.village_id, Assignment.member_id, Person.bhyt_status, Person.bhyt_card_expiry,
+                  Person.bhxh_status, Person.bhxh_paid_until)
+           .join(Household, Household.id == Person.household_id)
+           .outerjoin(Assignment, and_(Assignment.household_id == Household.id, Assignment.valid_to.is_(None)))
+           .where(Household.village_id.in_(bindparam("village_ids", expanding=True)), Person.archived_at.is_(None),
+                  Household.archived_at.is_(None),
+                  or_(and_(Person.bhyt_status == BhytStatus.HOUSEHOLD, Person.bhyt_card_expiry >= _LOW,
+                           Person.bhyt_card_expiry < _TODAY),
+                      and_(Person.bhxh_status == BhxhStatus.VOLUNTARY, Person.bhxh_paid_until >= _LOW,
+                           Person.bhxh_paid_until < _TODAY))))
+_DROPPED = select(Dropout.person_id, Dropout.scheme, Dropout.ended_on).where(
+    Dropout.person_id.in_(bindparam("ids", expanding=True)))
+_DROPOUTS_BY_MEMBER = (select(Dropout.member_id, func.count(Dropout.id)).join(Person, Person.id == Dropout.person_id)
+                       .join(Household, Household.id == Person.household_id)
+                       .where(Household.village_id.in_(bindparam("village_ids", expanding=True)),
+                              Dropout.ended_on >= _LOW, Dropout.ended_on <= _TODAY, Dropout.member_id.is_not(None))
+                       .group_by(Dropout.member_id))
+_IN_COMMUNE = Household.village_id.in_(bindparam("village_ids", expanding=True))
+_HELD = (select(Assignment.member_id, func.count(Assignment.id))
+         .join(Household, Household.id == Assignment.household_id)
+         .where(Assignment.member_id.in_(bindparam("member_ids", expanding=True)), Assignment.valid_to.is_(None),
+                Household.archived_at.is_(None), _IN_COMMUNE)
+         .group_by(Assignment.member_id))
+# Each member's last visit as its own subquery: one probe of ix_visit_member_visited_at per member, where a GROUP BY
+# over the members read all their visits (5–6 ms on a commune of the bench province).
+_LAST_VISIT = select(CommitteeMember.id, select(func.max(Visit.visited_at))
+                     .where(Visit.member_id == CommitteeMember.id).scalar_subquery()) \
+    .where(CommitteeMember.id.in_(bindparam("member_ids", expanding=True)))
+_OVERDUE = (select(FollowUp.member_id, func.count(FollowUp.id), func.min(FollowUp.due_on))
+            .join(Household, Household.id == FollowUp.household_id)
+            .where(FollowUp.member_id.in_(bindparam("member_ids", expanding=True)),
+                   FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_on < _TODAY, Household.archived_at.is_(None),
+                   _IN_COMMUNE)
+            .group_by(FollowUp.member_id))
 
 
 def _coaching(session: Session, villages: dict[int, Village], today: date,
@@ -857,21 +916,10 @@ def _coaching(session: Session, villages: dict[int, Village], today: date,
         return []
     # The commune's villages bound the households read, not only the members: without it PostgreSQL's default
     # planner costs (random_page_cost = 4) read all 500,000 households of a province for this (57 ms, 2 ms with it).
-    in_commune = Household.village_id.in_(list(villages))
-    held = dict(session.exec(select(Assignment.member_id, func.count(Assignment.id))
-                             .join(Household, Household.id == Assignment.household_id)
-                             .where(Assignment.member_id.in_(ids), Assignment.valid_to.is_(None),
-                                    Household.archived_at.is_(None), in_commune)
-                             .group_by(Assignment.member_id)).all())
-    # Each member's last visit as its own subquery: one probe of ix_visit_member_visited_at per member, where a
-    # GROUP BY over the members read all their visits (5–6 ms on a commune of the bench province).
-    last_visit = select(func.max(Visit.visited_at)).where(Visit.member_id == CommitteeMember.id).scalar_subquery()
-    last = dict(session.exec(select(CommitteeMember.id, last_visit).where(CommitteeMember.id.in_(ids))).all())
-    overdue = {m: (n, due) for m, n, due in session.exec(
-        select(FollowUp.member_id, func.count(FollowUp.id), func.min(FollowUp.due_on))
-        .join(Household, Household.id == FollowUp.household_id)
-        .where(FollowUp.member_id.in_(ids), FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_on < today,
-               Household.archived_at.is_(None), in_commune).group_by(FollowUp.member_id)).all()}
+    params = {"member_ids": ids, "village_ids": list(villages), "today": today}
+    held = dict(session.exec(_HELD, params=params).all())
+    last = dict(session.exec(_LAST_VISIT, params=params).all())
+    overdue = {m: (n, due) for m, n, due in session.exec(_OVERDUE, params=params).all()}
     recent_from, _ = local_day_bounds(today - timedelta(days=INACTIVE_AFTER - 1), today)
     lines = []
     for member, village_id in members:
