@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import NamedTuple, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
@@ -326,23 +327,39 @@ class RenewalRow:
     overdue: bool
 
 
-def renewals_due(session: Session, household_condition, today: date, limit: int = 500) -> list[RenewalRow]:
+@lru_cache(maxsize=8)
+def _renewals_queries(household_condition, limit: int) -> tuple:
+    """The two statements of ``renewals_due`` for a condition built once (with bound parameters), built once too."""
+    low, high = bindparam("renewal_low", type_=Person.bhyt_card_expiry.type), \
+        bindparam("renewal_high", type_=Person.bhyt_card_expiry.type)
+    due = (select(Person.id, Person.full_name, Person.bhyt_status, Person.bhyt_card_expiry, Person.bhxh_status,
+                  Person.bhxh_paid_until, Household.id, Household.code, Household.head_name, Household.village_id)
+           .join(Household, Household.id == Person.household_id)
+           .where(household_condition, Person.archived_at.is_(None), Household.archived_at.is_(None),
+                  Person.consent_withdrawn_at.is_(None),  # no reminders to people who withdrew consent
+                  or_(and_(Person.bhyt_status == BhytStatus.HOUSEHOLD, Person.bhyt_card_expiry.between(low, high)),
+                      and_(Person.bhxh_status == BhxhStatus.VOLUNTARY, Person.bhxh_paid_until.between(low, high))))
+           .limit(limit))
+    dropped = select(Dropout.person_id, Dropout.scheme, Dropout.ended_on).where(
+        Dropout.person_id.in_(bindparam("renewal_people", expanding=True)))
+    return due, dropped
+
+
+def renewals_due(session: Session, household_condition, today: date, limit: int = 500,
+                 params: Optional[dict] = None) -> list[RenewalRow]:
     """People whose household card or paid voluntary period ends within 30 days, or ended in the last 30 days with
-    neither a renewal nor a recorded drop-out, among the households ``household_condition`` selects."""
+    neither a renewal nor a recorded drop-out, among the households ``household_condition`` selects.
+
+    ``params``: the condition is built once with bound parameters (a module's constant) and these are their values;
+    the statements are then built once too."""
     low, high = today - RENEWAL_WINDOW, today + RENEWAL_WINDOW
-    rows = session.exec(
-        select(Person.id, Person.full_name, Person.bhyt_status, Person.bhyt_card_expiry, Person.bhxh_status,
-               Person.bhxh_paid_until, Household.id, Household.code, Household.head_name, Household.village_id)
-        .join(Household, Household.id == Person.household_id)
-        .where(household_condition, Person.archived_at.is_(None), Household.archived_at.is_(None),
-               Person.consent_withdrawn_at.is_(None),  # no reminders to people who withdrew consent
-               or_(and_(Person.bhyt_status == BhytStatus.HOUSEHOLD, Person.bhyt_card_expiry.between(low, high)),
-                   and_(Person.bhxh_status == BhxhStatus.VOLUNTARY, Person.bhxh_paid_until.between(low, high))))
-        .limit(limit)
-    ).all()
-    dropped = set(session.exec(
-        select(Dropout.person_id, Dropout.scheme, Dropout.ended_on).where(Dropout.person_id.in_([r[0] for r in rows]))
-    ).all()) if rows else set()
+    if params is None:  # a condition of its own: not worth keeping
+        due, dropped_query = _renewals_queries.__wrapped__(household_condition, limit)
+    else:
+        due, dropped_query = _renewals_queries(household_condition, limit)
+    rows = session.exec(due, params={**(params or {}), "renewal_low": low, "renewal_high": high}).all()
+    dropped = set(session.exec(dropped_query, params={"renewal_people": [r[0] for r in rows]}).all()) \
+        if rows else set()
     result = []
     for (person_id, name, bhyt_status, bhyt_ends, bhxh_status, bhxh_ends,
          household_id, code, head_name, village_id) in rows:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, select
 
 from ..enrolments.services import renewals_due
@@ -65,7 +65,6 @@ from ..targets.services import (
     TargetLine,
     active_members,
     children_of,
-    enrolment_dated,
     lines_for,
     main_target,
     rank_key,
@@ -343,14 +342,102 @@ class Report:
 
 # --- building ----------------------------------------------------------------------------------------------------
 
+# The statements of a report, built once with bound parameters: building and keying them anew for every report was
+# a quarter of a village report's time. ``village_ids`` is always the report's villages; ``low`` and ``high`` are
+# the instants that bound the local days [first, last].
+
+
+def _villages_param():
+    return bindparam("village_ids", expanding=True)
+
+
+def _day(name: str):
+    return bindparam(name, type_=Visit.next_date.type)
+
+
+def _instant(name: str):
+    return bindparam(name, type_=Visit.visited_at.type)
+
+
+_VILLAGE_NAMES = select(Village.id, Village.name).where(Village.id.in_(_villages_param()))
+_MEMBER_NAMES = (select(CommitteeMember.id, CommitteeMember.full_name)
+                 .join(Committee, Committee.id == CommitteeMember.committee_id)
+                 .where(Committee.village_id.in_(_villages_param())))
+_VISITS = (select(Visit.visited_at, Visit.household_id, Visit.member_id, Visit.outcome, Visit.reason, Visit.scheme,
+                  Visit.channel, Visit.next_date, Visit.notes, Household.village_id, Household.code,
+                  Household.head_name)
+           .join(Household, Household.id == Visit.household_id)
+           .where(Household.village_id.in_(_villages_param()), Visit.visited_at >= _instant("low"),
+                  Visit.visited_at < _instant("high"))
+           .order_by(Visit.visited_at, Visit.id))
+_PEOPLE_NAMED = (select(func.count(func.distinct(VisitPerson.person_id)))
+                 .select_from(VisitPerson).join(Visit, Visit.id == VisitPerson.visit_id)
+                 .join(Household, Household.id == Visit.household_id)
+                 .where(Household.village_id.in_(_villages_param()), Visit.visited_at >= _instant("low"),
+                        Visit.visited_at < _instant("high")))
+_ENROLMENTS = (select(Enrolment.receipt_date, Enrolment.created_at, Enrolment.scheme, Enrolment.kind, Enrolment.months,
+                      Enrolment.from_month, Enrolment.valid_until, Enrolment.amount_total, Enrolment.amount_person,
+                      Enrolment.amount_state, Enrolment.amount_local, Enrolment.amount_other, Enrolment.receipt_no,
+                      Enrolment.member_id, Enrolment.sponsorship_id, Person.full_name, Person.bhxh_code,
+                      Household.code, Household.village_id, Person.consent_withdrawn_at)
+               .join(Person, Person.id == Enrolment.person_id).join(Household, Household.id == Person.household_id)
+               .where(Household.village_id.in_(_villages_param()),
+                      or_(and_(Enrolment.receipt_date.is_not(None), Enrolment.receipt_date >= _day("first"),
+                               Enrolment.receipt_date <= _day("last")),
+                          and_(Enrolment.receipt_date.is_(None), Enrolment.created_at >= _instant("low"),
+                               Enrolment.created_at < _instant("high"))))
+               .order_by(Enrolment.receipt_date, Enrolment.created_at, Enrolment.id))
+_DROPOUTS = (select(Dropout.scheme, Dropout.ended_on, Dropout.reason, Dropout.note, Dropout.member_id,
+                    Person.full_name, Household.code, Household.village_id, Person.consent_withdrawn_at)
+             .join(Person, Person.id == Dropout.person_id).join(Household, Household.id == Person.household_id)
+             .where(Household.village_id.in_(_villages_param()), Dropout.created_at >= _instant("low"),
+                    Dropout.created_at < _instant("high"))
+             .order_by(Dropout.created_at, Dropout.id))
+_SPONSORSHIPS = (select(Sponsorship, Donor, Person.full_name, Household.code, Household.village_id,
+                        Person.consent_withdrawn_at)
+                 .join(Donor, Donor.id == Sponsorship.donor_id).join(Person, Person.id == Sponsorship.person_id)
+                 .join(Household, Household.id == Person.household_id)
+                 .where(Household.village_id.in_(_villages_param()),
+                        Sponsorship.status != SponsorshipStatus.CANCELLED,
+                        or_(and_(Sponsorship.created_at >= _instant("low"), Sponsorship.created_at < _instant("high")),
+                            Sponsorship.paid_on.between(_day("first"), _day("last")),
+                            Sponsorship.handed_over_on.between(_day("first"), _day("last"))))
+                 .order_by(Sponsorship.id))
+_HELD = (select(Assignment.member_id, func.count(Assignment.id))
+         .join(Household, Household.id == Assignment.household_id)
+         .where(Assignment.member_id.in_(bindparam("member_ids", expanding=True)), Assignment.valid_to.is_(None),
+                Household.archived_at.is_(None))
+         .group_by(Assignment.member_id))
+_OVERDUE = (select(FollowUp.member_id, func.count(FollowUp.id))
+            .join(Household, Household.id == FollowUp.household_id)
+            .where(FollowUp.member_id.in_(bindparam("member_ids", expanding=True)),
+                   FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_on < _day("as_of"),
+                   Household.archived_at.is_(None))
+            .group_by(FollowUp.member_id))
+_FOLLOW_UPS = (select(FollowUp.due_on, FollowUp.kind, FollowUp.member_id, FollowUp.note, Household.code,
+                      Household.head_name, Household.village_id)
+               .join(Household, Household.id == FollowUp.household_id)
+               .where(Household.village_id.in_(_villages_param()), Household.archived_at.is_(None),
+                      Household.outreach_stopped.is_(None), FollowUp.status == FollowUpStatus.OPEN,
+                      FollowUp.due_on.between(_day("first"), _day("last")))
+               .order_by(FollowUp.due_on, Household.code, FollowUp.id))
+_IN_VILLAGES = Household.village_id.in_(_villages_param())  # the households of the report's villages
+_RESPONSIBLE = (select(Assignment.household_id, Assignment.member_id)
+                .join(Household, Household.id == Assignment.household_id)
+                .where(Household.village_id.in_(_villages_param()), Assignment.valid_to.is_(None)))
+
 
 def _names(session: Session, village_ids: list[int]) -> tuple[dict[int, str], dict[int, str]]:
     """Village names, and the names of every member who ever sat on these villages' committees."""
-    villages = dict(session.exec(select(Village.id, Village.name).where(Village.id.in_(village_ids))).all())
-    members = dict(session.exec(select(CommitteeMember.id, CommitteeMember.full_name)
-                                .join(Committee, Committee.id == CommitteeMember.committee_id)
-                                .where(Committee.village_id.in_(village_ids))).all())
+    params = {"village_ids": list(village_ids)}
+    villages = dict(session.exec(_VILLAGE_NAMES, params=params).all())
+    members = dict(session.exec(_MEMBER_NAMES, params=params).all())
     return villages, members
+
+
+def _span(village_ids: list[int], first: date, last: date) -> dict:
+    low, high = local_day_bounds(first, last)
+    return {"village_ids": list(village_ids), "first": first, "last": last, "low": low, "high": high}
 
 
 def shown_name(full_name: str, withdrawn_at: Optional[datetime]) -> str:
@@ -361,40 +448,28 @@ def shown_name(full_name: str, withdrawn_at: Optional[datetime]) -> str:
 
 
 def _visits(session: Session, village_ids: list[int], first: date, last: date, villages: dict, members: dict):
-    low, high = local_day_bounds(first, last)
-    rows = session.exec(
-        select(Visit, Household.village_id, Household.code, Household.head_name)
-        .join(Household, Household.id == Visit.household_id)
-        .where(Household.village_id.in_(village_ids), Visit.visited_at >= low, Visit.visited_at < high)
-        .order_by(Visit.visited_at, Visit.id)).all()
-    lines = [VisitLine(to_local(v.visited_at).replace(tzinfo=None), vid, villages[vid], code, head,
-                       members.get(v.member_id, ""), v.outcome, v.reason, v.scheme, v.channel, v.next_date,
-                       v.notes) for v, vid, code, head in rows]
-    named = session.exec(
-        select(func.count(func.distinct(VisitPerson.person_id)))
-        .select_from(VisitPerson).join(Visit, Visit.id == VisitPerson.visit_id)
-        .join(Household, Household.id == Visit.household_id)
-        .where(Household.village_id.in_(village_ids), Visit.visited_at >= low, Visit.visited_at < high)).one()
+    params = _span(village_ids, first, last)
+    rows = session.exec(_VISITS, params=params).all()
+    lines = [VisitLine(to_local(v.visited_at).replace(tzinfo=None), v.village_id, villages[v.village_id], v.code,
+                       v.head_name, members.get(v.member_id, ""), v.outcome, v.reason, v.scheme, v.channel,
+                       v.next_date, v.notes) for v in rows]
+    named = session.exec(_PEOPLE_NAMED, params=params).one()
     visited_by_member: dict[int, set[int]] = defaultdict(set)
-    for v, _vid, _code, _head in rows:
+    for v in rows:
         visited_by_member[v.member_id].add(v.household_id)
-    return lines, len({v.household_id for v, *_ in rows}), int(named or 0), visited_by_member
+    return lines, len({v.household_id for v in rows}), int(named or 0), visited_by_member
 
 
 def _enrolments(session: Session, village_ids: list[int], first: date, last: date, villages: dict,
                 members: dict) -> list[EnrolmentLine]:
-    rows = session.exec(
-        select(Enrolment, Person.full_name, Person.bhxh_code, Household.code, Household.village_id,
-               Person.consent_withdrawn_at)
-        .join(Person, Person.id == Enrolment.person_id).join(Household, Household.id == Person.household_id)
-        .where(Household.village_id.in_(village_ids), enrolment_dated(first, last))
-        .order_by(Enrolment.receipt_date, Enrolment.created_at, Enrolment.id)).all()
+    rows = session.exec(_ENROLMENTS, params=_span(village_ids, first, last)).all()
     return [EnrolmentLine(
-        e.receipt_date or to_local(e.created_at).date(), villages[vid], code, shown_name(name, gone),
-        mask(bhxh) if gone is None else "", e.scheme, e.kind,
-        e.months, e.from_month, e.valid_until, e.amount_total, e.amount_person, e.amount_state + e.amount_local,
-        e.amount_other, e.receipt_no, members.get(e.member_id, ""), e.sponsorship_id is not None)
-        for e, name, bhxh, code, vid, gone in rows]
+        e.receipt_date or to_local(e.created_at).date(), villages[e.village_id], e.code,
+        shown_name(e.full_name, e.consent_withdrawn_at), mask(e.bhxh_code) if e.consent_withdrawn_at is None else "",
+        e.scheme, e.kind, e.months, e.from_month, e.valid_until, e.amount_total, e.amount_person,
+        e.amount_state + e.amount_local, e.amount_other, e.receipt_no, members.get(e.member_id, ""),
+        e.sponsorship_id is not None)
+        for e in rows]
 
 
 def enrolment_sums(lines: list[EnrolmentLine]) -> list[EnrolmentSum]:
@@ -416,28 +491,16 @@ def enrolment_sums(lines: list[EnrolmentLine]) -> list[EnrolmentSum]:
 
 def _dropouts(session: Session, village_ids: list[int], first: date, last: date, villages: dict,
               members: dict) -> list[DropoutLine]:
-    low, high = local_day_bounds(first, last)
-    rows = session.exec(
-        select(Dropout, Person.full_name, Household.code, Household.village_id, Person.consent_withdrawn_at)
-        .join(Person, Person.id == Dropout.person_id).join(Household, Household.id == Person.household_id)
-        .where(Household.village_id.in_(village_ids), Dropout.created_at >= low, Dropout.created_at < high)
-        .order_by(Dropout.created_at, Dropout.id)).all()
-    return [DropoutLine(vid, villages[vid], code, shown_name(name, gone), d.scheme, d.ended_on, d.reason,
-                        d.note if gone is None else None, members.get(d.member_id, ""))
-            for d, name, code, vid, gone in rows]
+    rows = session.exec(_DROPOUTS, params=_span(village_ids, first, last)).all()
+    return [DropoutLine(d.village_id, villages[d.village_id], d.code, shown_name(d.full_name, d.consent_withdrawn_at),
+                        d.scheme, d.ended_on, d.reason, d.note if d.consent_withdrawn_at is None else None,
+                        members.get(d.member_id, ""))
+            for d in rows]
 
 
 def _sponsorships(session: Session, village_ids: list[int], first: date, last: date,
                   villages: dict) -> list[SponsorshipLine]:
-    low, high = local_day_bounds(first, last)
-    rows = session.exec(
-        select(Sponsorship, Donor, Person.full_name, Household.code, Household.village_id, Person.consent_withdrawn_at)
-        .join(Donor, Donor.id == Sponsorship.donor_id).join(Person, Person.id == Sponsorship.person_id)
-        .join(Household, Household.id == Person.household_id)
-        .where(Household.village_id.in_(village_ids), Sponsorship.status != SponsorshipStatus.CANCELLED,
-               or_(and_(Sponsorship.created_at >= low, Sponsorship.created_at < high),
-                   Sponsorship.paid_on.between(first, last), Sponsorship.handed_over_on.between(first, last)))
-        .order_by(Sponsorship.id)).all()
+    rows = session.exec(_SPONSORSHIPS, params=_span(village_ids, first, last)).all()
     lines = []
     for s, donor, name, code, vid, gone in rows:
         days = [d for d in (to_local(s.created_at).date(), s.paid_on, s.handed_over_on) if d and first <= d <= last]
@@ -462,14 +525,8 @@ def _members(session: Session, village_ids: list[int], as_of: date, villages: di
     ids = [m.id for m, _v in members]
     if not ids:
         return []
-    held = dict(session.exec(
-        select(Assignment.member_id, func.count(Assignment.id)).join(Household, Household.id == Assignment.household_id)
-        .where(Assignment.member_id.in_(ids), Assignment.valid_to.is_(None), Household.archived_at.is_(None))
-        .group_by(Assignment.member_id)).all())
-    overdue = dict(session.exec(
-        select(FollowUp.member_id, func.count(FollowUp.id)).join(Household, Household.id == FollowUp.household_id)
-        .where(FollowUp.member_id.in_(ids), FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_on < as_of,
-               Household.archived_at.is_(None)).group_by(FollowUp.member_id)).all())
+    held = dict(session.exec(_HELD, params={"member_ids": ids}).all())
+    overdue = dict(session.exec(_OVERDUE, params={"member_ids": ids, "as_of": as_of}).all())
     lines = []
     for member, village_id in members:
         counts = by_member.get(member.id, Counts())
@@ -481,24 +538,17 @@ def _members(session: Session, village_ids: list[int], as_of: date, villages: di
 
 def _follow_ups(session: Session, village_ids: list[int], week: Week, villages: dict,
                 members: dict) -> list[FollowUpLine]:
-    first, last = week.last + timedelta(days=1), week.last + timedelta(days=7)
-    rows = session.exec(
-        select(FollowUp, Household.code, Household.head_name, Household.village_id)
-        .join(Household, Household.id == FollowUp.household_id)
-        .where(Household.village_id.in_(village_ids), Household.archived_at.is_(None),
-               Household.outreach_stopped.is_(None), FollowUp.status == FollowUpStatus.OPEN,
-               FollowUp.due_on.between(first, last))
-        .order_by(FollowUp.due_on, Household.code, FollowUp.id)).all()
-    return [FollowUpLine(f.due_on, villages[vid], code, head, f.kind, members.get(f.member_id, ""), f.note)
-            for f, code, head, vid in rows]
+    rows = session.exec(_FOLLOW_UPS, params={"village_ids": list(village_ids), "first": week.last + timedelta(days=1),
+                                             "last": week.last + timedelta(days=7)}).all()
+    return [FollowUpLine(f.due_on, villages[f.village_id], f.code, f.head_name, f.kind, members.get(f.member_id, ""),
+                         f.note)
+            for f in rows]
 
 
 def _renewals(session: Session, village_ids: list[int], as_of: date, villages: dict,
               members: dict) -> list[RenewalLine]:
-    responsible = dict(session.exec(
-        select(Assignment.household_id, Assignment.member_id).join(Household, Household.id == Assignment.household_id)
-        .where(Household.village_id.in_(village_ids), Assignment.valid_to.is_(None))).all())
-    rows = renewals_due(session, Household.village_id.in_(village_ids), as_of, limit=5000)
+    responsible = dict(session.exec(_RESPONSIBLE, params={"village_ids": list(village_ids)}).all())
+    rows = renewals_due(session, _IN_VILLAGES, as_of, limit=5000, params={"village_ids": list(village_ids)})
     return [RenewalLine(r.ends, r.household.village_id, villages[r.household.village_id], r.household.code, r.person.full_name, r.scheme,
                         members.get(responsible.get(r.household.id), ""), r.overdue)
             for r in rows if r.ends <= as_of + RENEWALS_AHEAD]
@@ -518,11 +568,17 @@ def _chart(tally: Tally, village_ids: set[int], week: Week, as_of: date) -> list
     return chart
 
 
+_TARGETS_IN_WEEK = select(Target).where(Target.commune_id == bindparam("commune_id"), Target.member_id.is_(None),
+                                         Target.period_start <= _day("last"), Target.period_end >= _day("first"))
+_TARGETS_OF = {True: _TARGETS_IN_WEEK.where(Target.village_id == bindparam("village_id")),  # built once
+               False: _TARGETS_IN_WEEK.where(Target.village_id.is_(None))}
+
+
 def _targets_in_week(session: Session, unit: Unit, week: Week) -> list[Target]:
-    where = [Target.commune_id == unit.commune.id, Target.member_id.is_(None), Target.period_start <= week.last,
-             Target.period_end >= week.first]
-    where.append(Target.village_id == unit.village.id if unit.village else Target.village_id.is_(None))
-    return sorted_targets(session.exec(select(Target).where(*where)).all())
+    params = {"commune_id": unit.commune.id, "first": week.first, "last": week.last}
+    if unit.village:
+        params["village_id"] = unit.village.id
+    return sorted_targets(session.exec(_TARGETS_OF[unit.village is not None], params=params).all())
 
 
 def _key_figures(session: Session, tally: Tally, unit: Unit, targets: list[Target], totals: Counts) -> list[KeyFigure]:
