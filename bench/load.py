@@ -971,6 +971,7 @@ def profile_mix(database: str, args) -> None:
     stands for the whole server: a page kept by one request is found by the next (the HTTP run has 4 workers, each
     with its own). The first 10 % of the requests warm up and are not counted."""
     import fieldwork
+    from fieldwork import pagecache
     from fieldwork.db import get_engine
     from sqlalchemy import event
 
@@ -1000,13 +1001,15 @@ def profile_mix(database: str, args) -> None:
         cpu: dict[str, float] = defaultdict(float)
         count: dict[str, int] = defaultdict(int)
         sql: dict[str, int] = defaultdict(int)
+        kept: dict[str, int] = defaultdict(int)  # answered from the kept pages (fieldwork/pagecache.py)
+        pages = pagecache.store(app)
         warm = args.profile_mix // 10
         for i in range(warm + args.profile_mix):
             name = rng.choices(names, weights)[0]
             method, path, headers, body = build_request(name, world, rng)
             headers = {k: v for k, v in headers.items() if k != "Content-Type"}
             kwargs = {"data": body, "content_type": "application/x-www-form-urlencoded"} if body else {}
-            before, started = statements[0], time.process_time()
+            before, hits, started = statements[0], pages.hits if pages else 0, time.process_time()
             answer = client.open(path, method=method, headers=headers, **kwargs)
             spent = time.process_time() - started
             assert answer.status_code in OK_STATUS.get(name, {200}), (name, path, answer.status_code)
@@ -1014,13 +1017,15 @@ def profile_mix(database: str, args) -> None:
                 cpu[name] += spent
                 count[name] += 1
                 sql[name] += statements[0] - before
+                kept[name] += (pages.hits if pages else 0) - hits
         total, n = sum(cpu.values()), sum(count.values())
         rows = [[name, str(count[name]), f"{1000 * cpu[name] / count[name]:.2f}", f1(sql[name] / count[name]),
-                 f"{1000 * cpu[name] / n:.2f}", f"{cpu[name] / total:.0%}"] for name in names if count[name]]
-        rows.append(["MIX", str(n), f"{1000 * total / n:.2f}", f1(sum(sql.values()) / n), f"{1000 * total / n:.2f}",
-                     "100%"])
+                 f"{kept[name] / count[name]:.0%}", f"{1000 * cpu[name] / n:.2f}", f"{cpu[name] / total:.0%}"]
+                for name in names if count[name]]
+        rows.append(["MIX", str(n), f"{1000 * total / n:.2f}", f1(sum(sql.values()) / n),
+                     f"{sum(kept.values()) / n:.0%}", f"{1000 * total / n:.2f}", "100%"])
         print_table(f"[{database}] the mix in-process, one request at a time ({n} counted)", rows,
-                    ["endpoint", "requests", "CPU ms/req", "SQL/req", "CPU ms per mix request", "share"])
+                    ["endpoint", "requests", "CPU ms/req", "SQL/req", "kept", "CPU ms per mix request", "share"])
     finally:
         get_engine(app).dispose()
         shutil.rmtree(folder, ignore_errors=True)
