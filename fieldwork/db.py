@@ -13,7 +13,7 @@ import time
 import urllib.parse
 from contextlib import closing, contextmanager
 from functools import partial
-from typing import Iterator, Sequence
+from typing import Iterator, Optional, Sequence
 
 from flask import Flask, abort, current_app, g, has_request_context, jsonify, request
 from sqlalchemy import event, insert
@@ -231,6 +231,13 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
 
 
 _INSERTS: dict = {}  # a table's INSERT, built once (its cache key is then computed once too)
+
+
+def read_rows(session: Session, statement, params: Optional[dict] = None) -> list:
+    """The rows of a SELECT of columns (not entities), run on the session's connection in its transaction: the same
+    rows as ``session.exec(statement).all()`` without the ORM's loading machinery, which cost a fifth of a query of
+    150 rows (a member's people on the worklist). Pending ORM changes are not flushed first: for read paths."""
+    return session.connection().execute(statement, params or {}).all()
 
 
 def insert_rows(session: Session, objects: Sequence[SQLModel]) -> None:

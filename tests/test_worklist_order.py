@@ -146,3 +146,27 @@ def test_reasons_labels_and_the_offline_form_follow_each_readers_language(client
                 assert text in household_page, text
             for text in ("Chủ hộ", "Hẹn thăm lại ngày", "Lý do từ chối", "Lần vận động lưu trên máy"):
                 assert text not in household_page, text
+
+
+def test_prospect_shortcut_answers_as_the_full_coverage():
+    """The worklist counts prospects with ``is_prospect``; it must say what ``coverage(...).is_prospect`` says for
+    every kind of record: card statuses and dates, social-insurance statuses, children, working age, retirement."""
+    import itertools
+    from types import SimpleNamespace
+
+    from fieldwork.households.services import coverage, is_prospect
+    from fieldwork.models import BhxhStatus, BhytStatus, Sex
+
+    today = date(2026, 11, 24)
+    days = (None, today - timedelta(days=1), today, today + timedelta(days=40))
+    births = (date(2022, 3, 1), date(2020, 11, 25), date(2011, 11, 24), date(1990, 6, 1), date(1966, 1, 1),
+              date(1971, 2, 1), date(1940, 1, 1))
+    prospects = 0
+    cases = itertools.product(BhytStatus, days, BhxhStatus, days, Sex, births)
+    for bhyt, card, bhxh, paid, sex, born in cases:
+        person = SimpleNamespace(bhyt_status=bhyt, bhyt_card_expiry=card, bhxh_status=bhxh, bhxh_paid_until=paid,
+                                 sex=sex, birth_date=born, birth_year=born.year)
+        expected = coverage(person, today).is_prospect
+        assert is_prospect(person, today) == expected, person
+        prospects += expected
+    assert 0 < prospects < len(BhytStatus) * len(BhxhStatus) * len(Sex) * len(days) ** 2 * len(births)

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
+
+from ..db import read_rows
 
 from ..i18n import translator
 from ..labels import label
@@ -86,34 +88,39 @@ def _follow_up_reason(follow_up: FollowUp, today: date, _) -> str:
     return _("%(what)s — hôm nay", what=what)
 
 
+# The worklist's statements, built once with bound parameters, and read as plain rows (``db.read_rows``).
+_HOUSEHOLDS = (select(Household.id, Household.code, Household.head_name, Household.hamlet_group)
+               .join(Assignment, Assignment.household_id == Household.id)
+               .where(Assignment.member_id == bindparam("member_id"), Assignment.valid_to.is_(None),
+                      Household.archived_at.is_(None), Household.outreach_stopped.is_(None)))
+_PEOPLE = (select(*PERSON_COLUMNS).where(Person.household_id.in_(bindparam("ids", expanding=True)),
+                                         Person.archived_at.is_(None)).order_by(Person.id))
+_FOLLOW_UPS = (select(FollowUp.household_id, FollowUp.kind, FollowUp.due_on)
+               .where(FollowUp.household_id.in_(bindparam("ids", expanding=True)),
+                      FollowUp.status == FollowUpStatus.OPEN)
+               .order_by(FollowUp.id))
+_LAST_VISITS = (select(Visit.household_id, func.max(Visit.visited_at))
+                .where(Visit.household_id.in_(bindparam("ids", expanding=True)))
+                .group_by(Visit.household_id))
+
+
 def worklist(session: Session, member: CommitteeMember, today: date, *, group: Optional[str] = None,
              query: Optional[str] = None, tier: Optional[int] = None, rows_only: bool = False) -> Worklist:
     """``rows_only``: only ``items`` will be shown (the rows htmx asks for as the member types), so the households
     that the group and the search leave out are not worked out; ``counts`` then covers the rows shown only."""
     # Plain rows, not ORM objects: a member holds ~40 households, ~150 people and their open follow-ups, and
     # building ORM instances for them was half the page's time. Rows answer the same attribute names.
-    households = session.exec(
-        select(Household.id, Household.code, Household.head_name, Household.hamlet_group)
-        .join(Assignment, Assignment.household_id == Household.id)
-        .where(Assignment.member_id == member.id, Assignment.valid_to.is_(None), Household.archived_at.is_(None),
-               Household.outreach_stopped.is_(None))
-    ).all()
+    households = read_rows(session, _HOUSEHOLDS, {"member_id": member.id})
     ids = [h.id for h in households]
     if not ids:
         return Worklist(items=[], counts={}, groups=[], total=0)
     people = defaultdict(list)
-    for person in session.exec(select(*PERSON_COLUMNS).where(Person.household_id.in_(ids),
-                                                             Person.archived_at.is_(None)).order_by(Person.id)):
+    for person in read_rows(session, _PEOPLE, {"ids": ids}):
         people[person.household_id].append(person)
     follow_ups = defaultdict(list)
-    for f in session.exec(select(FollowUp.household_id, FollowUp.kind, FollowUp.due_on)
-                          .where(FollowUp.household_id.in_(ids), FollowUp.status == FollowUpStatus.OPEN)
-                          .order_by(FollowUp.id)):
+    for f in read_rows(session, _FOLLOW_UPS, {"ids": ids}):
         follow_ups[f.household_id].append(f)
-    last_visits = dict(session.exec(
-        select(Visit.household_id, func.max(Visit.visited_at)).where(Visit.household_id.in_(ids))
-        .group_by(Visit.household_id)
-    ).all())
+    last_visits = dict(read_rows(session, _LAST_VISITS, {"ids": ids}))
     _ = translator()
     groups = sorted({h.hamlet_group for h in households if h.hamlet_group})
     shown = households
@@ -147,14 +154,14 @@ def _aware(value):
 
 
 def _item(household, people: list, follow_ups: list, last_visit, today: date, _) -> WorkItem:
-    from ..households.services import coverage  # here: households → assignments → worklist would be a cycle
+    from ..households.services import is_prospect  # here: households → assignments → worklist would be a cycle
 
     item = WorkItem(household=household, tier=TIER_REST, last_visit=last_visit, people=len(people))
     due = sorted((f for f in follow_ups if f.due_on <= today), key=lambda f: f.due_on)
     upcoming = sorted(f.due_on for f in follow_ups if f.due_on > today and f.kind == FollowUpKind.REVISIT)
     item.next_date = upcoming[0] if upcoming else None
     renewals = sorted(r for r in (_renewal_reason(p, today, _) for p in people) if r)
-    prospects = sum(1 for p in people if coverage(p, today).is_prospect)
+    prospects = sum(1 for p in people if is_prospect(p, today))
     days_since = (today - last_visit.date()).days if last_visit else None
     if due:
         item.tier, item.sort_key = TIER_FOLLOW_UP, (due[0].due_on,)
