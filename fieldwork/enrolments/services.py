@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, func, or_, update
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
+from ..db import read_rows
 from ..events.services import event_for_household
 from ..models import (
     BhxhStatus,
@@ -357,8 +358,8 @@ def renewals_due(session: Session, household_condition, today: date, limit: int 
         due, dropped_query = _renewals_queries.__wrapped__(household_condition, limit)
     else:
         due, dropped_query = _renewals_queries(household_condition, limit)
-    rows = session.exec(due, params={**(params or {}), "renewal_low": low, "renewal_high": high}).all()
-    dropped = set(session.exec(dropped_query, params={"renewal_people": [r[0] for r in rows]}).all()) \
+    rows = read_rows(session, due, {**(params or {}), "renewal_low": low, "renewal_high": high})
+    dropped = set(read_rows(session, dropped_query, {"renewal_people": [r[0] for r in rows]})) \
         if rows else set()
     result = []
     for (person_id, name, bhyt_status, bhyt_ends, bhxh_status, bhxh_ends,

@@ -16,6 +16,7 @@ from sqlalchemy import Row, bindparam, or_, update
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
+from ..db import read_rows
 from ..models import (
     Assignment,
     BhxhStatus,
@@ -482,7 +483,7 @@ def household_page(session: Session, household: Household, today: date,
     """Everything the household page shows; ``household`` has already been loaded through the user's scope (and
     ``village``, its village, with it when the caller has it)."""
     of_household = {"household_id": household.id}
-    people = session.exec(_PEOPLE, params=of_household).all()
+    people = read_rows(session, _PEOPLE, of_household)
     # Head first, then by age: how a household is read out in the village.
     people = sorted(people, key=lambda p: (p.relation != Relation.HEAD, p.birth_year, p.id))
     return HouseholdPage(
@@ -490,8 +491,8 @@ def household_page(session: Session, household: Household, today: date,
         village=village if village is not None else session.get(Village, household.village_id),
         people=[(p, coverage(p, today)) for p in people],
         responsible=session.exec(_HOLDER, params=of_household).first(),
-        visits=list(session.exec(_RECENT_VISITS, params=of_household).all()),
-        enrolments=list(session.exec(_ENROLMENTS, params=of_household).all()),
+        visits=read_rows(session, _RECENT_VISITS, of_household),
+        enrolments=read_rows(session, _ENROLMENTS, of_household),
     )
 
 

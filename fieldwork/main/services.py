@@ -8,6 +8,7 @@ from typing import Optional
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
+from ..db import read_rows
 from ..models import (
     Assignment,
     Committee,
@@ -79,9 +80,9 @@ def official_home(session: Session, user: User, people: Optional[dict[int, int]]
     villages = session.exec(select(Village).where(village_scope(user), Village.merged_into_id.is_(None))
                             .order_by(Village.code)).all()
     ids = [v.id for v in villages]
-    households = dict(session.exec(_HOUSEHOLDS_BY_VILLAGE, params={"ids": ids}).all()) if ids else {}
+    households = dict(read_rows(session, _HOUSEHOLDS_BY_VILLAGE, {"ids": ids})) if ids else {}
     if people is None:
-        people = dict(session.exec(_PEOPLE_BY_VILLAGE, params={"ids": ids}).all()) if ids else {}
+        people = dict(read_rows(session, _PEOPLE_BY_VILLAGE, {"ids": ids})) if ids else {}
     members: dict[int, list[CommitteeMember]] = {}
     rows = session.exec(_COMMITTEES, params={"ids": ids}).all() if ids else []
     for village_id, member in rows:

@@ -24,6 +24,7 @@ from typing import Optional
 from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, select
 
+from ..db import read_rows
 from ..enrolments.services import renewals_due
 from ..events.services import EventSummary, events_in_period
 from ..models import (
@@ -430,8 +431,8 @@ _RESPONSIBLE = (select(Assignment.household_id, Assignment.member_id)
 def _names(session: Session, village_ids: list[int]) -> tuple[dict[int, str], dict[int, str]]:
     """Village names, and the names of every member who ever sat on these villages' committees."""
     params = {"village_ids": list(village_ids)}
-    villages = dict(session.exec(_VILLAGE_NAMES, params=params).all())
-    members = dict(session.exec(_MEMBER_NAMES, params=params).all())
+    villages = dict(read_rows(session, _VILLAGE_NAMES, params))
+    members = dict(read_rows(session, _MEMBER_NAMES, params))
     return villages, members
 
 
@@ -449,11 +450,11 @@ def shown_name(full_name: str, withdrawn_at: Optional[datetime]) -> str:
 
 def _visits(session: Session, village_ids: list[int], first: date, last: date, villages: dict, members: dict):
     params = _span(village_ids, first, last)
-    rows = session.exec(_VISITS, params=params).all()
+    rows = read_rows(session, _VISITS, params)
     lines = [VisitLine(to_local(v.visited_at).replace(tzinfo=None), v.village_id, villages[v.village_id], v.code,
                        v.head_name, members.get(v.member_id, ""), v.outcome, v.reason, v.scheme, v.channel,
                        v.next_date, v.notes) for v in rows]
-    named = session.exec(_PEOPLE_NAMED, params=params).one()
+    named = read_rows(session, _PEOPLE_NAMED, params)[0][0]
     visited_by_member: dict[int, set[int]] = defaultdict(set)
     for v in rows:
         visited_by_member[v.member_id].add(v.household_id)
@@ -462,7 +463,7 @@ def _visits(session: Session, village_ids: list[int], first: date, last: date, v
 
 def _enrolments(session: Session, village_ids: list[int], first: date, last: date, villages: dict,
                 members: dict) -> list[EnrolmentLine]:
-    rows = session.exec(_ENROLMENTS, params=_span(village_ids, first, last)).all()
+    rows = read_rows(session, _ENROLMENTS, _span(village_ids, first, last))
     return [EnrolmentLine(
         e.receipt_date or to_local(e.created_at).date(), villages[e.village_id], e.code,
         shown_name(e.full_name, e.consent_withdrawn_at), mask(e.bhxh_code) if e.consent_withdrawn_at is None else "",
@@ -491,7 +492,7 @@ def enrolment_sums(lines: list[EnrolmentLine]) -> list[EnrolmentSum]:
 
 def _dropouts(session: Session, village_ids: list[int], first: date, last: date, villages: dict,
               members: dict) -> list[DropoutLine]:
-    rows = session.exec(_DROPOUTS, params=_span(village_ids, first, last)).all()
+    rows = read_rows(session, _DROPOUTS, _span(village_ids, first, last))
     return [DropoutLine(d.village_id, villages[d.village_id], d.code, shown_name(d.full_name, d.consent_withdrawn_at),
                         d.scheme, d.ended_on, d.reason, d.note if d.consent_withdrawn_at is None else None,
                         members.get(d.member_id, ""))
@@ -525,8 +526,8 @@ def _members(session: Session, village_ids: list[int], as_of: date, villages: di
     ids = [m.id for m, _v in members]
     if not ids:
         return []
-    held = dict(session.exec(_HELD, params={"member_ids": ids}).all())
-    overdue = dict(session.exec(_OVERDUE, params={"member_ids": ids, "as_of": as_of}).all())
+    held = dict(read_rows(session, _HELD, {"member_ids": ids}))
+    overdue = dict(read_rows(session, _OVERDUE, {"member_ids": ids, "as_of": as_of}))
     lines = []
     for member, village_id in members:
         counts = by_member.get(member.id, Counts())
@@ -538,8 +539,8 @@ def _members(session: Session, village_ids: list[int], as_of: date, villages: di
 
 def _follow_ups(session: Session, village_ids: list[int], week: Week, villages: dict,
                 members: dict) -> list[FollowUpLine]:
-    rows = session.exec(_FOLLOW_UPS, params={"village_ids": list(village_ids), "first": week.last + timedelta(days=1),
-                                             "last": week.last + timedelta(days=7)}).all()
+    rows = read_rows(session, _FOLLOW_UPS, {"village_ids": list(village_ids), "first": week.last + timedelta(days=1),
+                                            "last": week.last + timedelta(days=7)})
     return [FollowUpLine(f.due_on, villages[f.village_id], f.code, f.head_name, f.kind, members.get(f.member_id, ""),
                          f.note)
             for f in rows]
@@ -547,7 +548,7 @@ def _follow_ups(session: Session, village_ids: list[int], week: Week, villages: 
 
 def _renewals(session: Session, village_ids: list[int], as_of: date, villages: dict,
               members: dict) -> list[RenewalLine]:
-    responsible = dict(session.exec(_RESPONSIBLE, params={"village_ids": list(village_ids)}).all())
+    responsible = dict(read_rows(session, _RESPONSIBLE, {"village_ids": list(village_ids)}))
     rows = renewals_due(session, _IN_VILLAGES, as_of, limit=5000, params={"village_ids": list(village_ids)})
     return [RenewalLine(r.ends, r.household.village_id, villages[r.household.village_id], r.household.code, r.person.full_name, r.scheme,
                         members.get(responsible.get(r.household.id), ""), r.overdue)

@@ -22,6 +22,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
 from ..audit import record, snapshot
+from ..db import read_rows
 from ..enrolments.services import RENEWAL_WINDOW
 from ..households.services import coverage
 from ..main.services import OfficialHome, official_home
@@ -262,8 +263,7 @@ def activities(session: Session, village_ids: list[int], windows: Iterable[Windo
                         setattr(counts, name, getattr(counts, name) + int(n or 0))
 
     people: dict[tuple[Window, int, object, Scheme], set[int]] = defaultdict(set)
-    for village_id, member_id, seg, scheme, person_id, renewals, sponsored in session.exec(enrolments,
-                                                                                          params=params).all():
+    for village_id, member_id, seg, scheme, person_id, renewals, sponsored in read_rows(session, enrolments, params):
         add(village_id, member_id, seg, renewals=renewals, sponsored=sponsored)
         if person_id is not None:
             for w in covering.get(seg, ()):
@@ -273,7 +273,7 @@ def activities(session: Session, village_ids: list[int], windows: Iterable[Windo
     for (w, side, key, scheme), persons in people.items():
         field = "new_bhxh_tn" if scheme == Scheme.BHXH_TN else "new_bhyt_hgd"
         setattr(found[w][side][key], field, len(persons))
-    for village_id, member_id, seg, n in session.exec(visits, params=params).all():
+    for village_id, member_id, seg, n in read_rows(session, visits, params):
         add(village_id, member_id, seg, visits=n)
     return found
 
@@ -343,8 +343,8 @@ class Tally:
             by_village: dict[int, tuple[int, int]] = {}
             by_member: dict[int, tuple[int, int]] = {}
             if self.village_ids:
-                rows = self.session.exec(_COVERAGE_BY_VILLAGE_AND_HOLDER, params={
-                    "today": self.today, "village_ids": list(self.village_ids)}).all()
+                rows = read_rows(self.session, _COVERAGE_BY_VILLAGE_AND_HOLDER, {
+                    "today": self.today, "village_ids": list(self.village_ids)})
                 for village_id, covered, people, member_id in rows:
                     for table, key in ((by_village, village_id), (by_member, member_id)):
                         if key is not None:
@@ -399,7 +399,7 @@ def _names(session: Session, targets: Iterable[Target]) -> tuple[dict[int, str],
     targets = list(targets)
     village_ids = {t.village_id for t in targets if t.village_id}
     member_ids = {t.member_id for t in targets if t.member_id}
-    villages = dict(session.exec(_VILLAGE_NAMES, params={"ids": list(village_ids)}).all()) if village_ids else {}
+    villages = dict(read_rows(session, _VILLAGE_NAMES, {"ids": list(village_ids)})) if village_ids else {}
     members = {m.id: m for m in session.exec(_MEMBERS_BY_ID, params={"ids": list(member_ids)}).all()} \
         if member_ids else {}
     return villages, members
@@ -855,8 +855,8 @@ def _missed_renewals(session: Session, village_ids: list[int], today: date) -> t
     if not village_ids:
         return lapsed_v, lapsed_m, dropouts_m
     params = {"village_ids": list(village_ids), "low": low, "today": today}
-    rows = session.exec(_LAPSED, params=params).all()
-    dropped = set(session.exec(_DROPPED, params={"ids": [r[0] for r in rows]}).all()) if rows else set()
+    rows = read_rows(session, _LAPSED, params)
+    dropped = set(read_rows(session, _DROPPED, {"ids": [r[0] for r in rows]})) if rows else set()
     for person_id, village_id, member_id, bhyt, card, bhxh, paid in rows:
         for scheme, ends, held in ((Scheme.BHYT_HGD, card, bhyt == BhytStatus.HOUSEHOLD),
                                    (Scheme.BHXH_TN, paid, bhxh == BhxhStatus.VOLUNTARY)):
@@ -864,7 +864,7 @@ def _missed_renewals(session: Session, village_ids: list[int], today: date) -> t
                 lapsed_v[village_id] += 1
                 if member_id:
                     lapsed_m[member_id] += 1
-    for member_id, n in session.exec(_DROPOUTS_BY_MEMBER, params=params).all():
+    for member_id, n in read_rows(session, _DROPOUTS_BY_MEMBER, params):
         dropouts_m[member_id] = n
     return lapsed_v, lapsed_m, dropouts_m
 
@@ -917,9 +917,9 @@ def _coaching(session: Session, villages: dict[int, Village], today: date,
     # The commune's villages bound the households read, not only the members: without it PostgreSQL's default
     # planner costs (random_page_cost = 4) read all 500,000 households of a province for this (57 ms, 2 ms with it).
     params = {"member_ids": ids, "village_ids": list(villages), "today": today}
-    held = dict(session.exec(_HELD, params=params).all())
-    last = dict(session.exec(_LAST_VISIT, params=params).all())
-    overdue = {m: (n, due) for m, n, due in session.exec(_OVERDUE, params=params).all()}
+    held = dict(read_rows(session, _HELD, params))
+    last = dict(read_rows(session, _LAST_VISIT, params))
+    overdue = {m: (n, due) for m, n, due in read_rows(session, _OVERDUE, params)}
     recent_from, _ = local_day_bounds(today - timedelta(days=INACTIVE_AFTER - 1), today)
     lines = []
     for member, village_id in members:

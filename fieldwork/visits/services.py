@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from ..audit import audit_event, record, snapshot
-from ..db import insert_rows
+from ..db import insert_rows, read_rows
 from ..models import (
     Assignment,
     AttentionReason,
@@ -340,7 +340,7 @@ def attention_count(session: Session, user: User) -> int:
     from ..security import scope_parameters
 
     kind, params = scope_parameters(user)
-    return session.exec(_attention_count_query(kind), params=params).one()
+    return read_rows(session, _attention_count_query(kind), params)[0][0]
 
 
 @lru_cache(maxsize=None)
