@@ -968,8 +968,10 @@ def profile_mix(database: str, args) -> None:
     ``args.profile_mix`` requests of the weighted mix are sent one at a time through the Flask test client, kept
     pages on, visit POSTs writing to a copy of the data as in the HTTP run (so kept pages are invalidated as they are
     there). Per endpoint: process CPU per request, SQL statements, and its share of the mix's CPU. One process
-    stands for the whole server: a page kept by one request is found by the next (the HTTP run has 4 workers, each
-    with its own). The first 10 % of the requests warm up and are not counted."""
+    stands for the whole server; as in the HTTP run, each of ``--workers`` workers keeps its own pages: every request
+    goes to one of that many stores at random (the HTTP run's keep-alive connections each stay with one worker, and
+    every virtual user's requests go out on any connection). The first 10 % of the requests warm up and are not
+    counted."""
     import fieldwork
     from fieldwork import pagecache
     from fieldwork.db import get_engine
@@ -1002,9 +1004,12 @@ def profile_mix(database: str, args) -> None:
         count: dict[str, int] = defaultdict(int)
         sql: dict[str, int] = defaultdict(int)
         kept: dict[str, int] = defaultdict(int)  # answered from the kept pages (fieldwork/pagecache.py)
-        pages = pagecache.store(app)
+        first = pagecache.store(app)
+        stores = [first] + [pagecache.Store(first.limit) for _ in range(args.workers - 1)] if first else [None]
+        worker = random.Random(args.seed + 60)
         warm = args.profile_mix // 10
         for i in range(warm + args.profile_mix):
+            pages = app.extensions["fieldwork.pagecache"] = worker.choice(stores)
             name = rng.choices(names, weights)[0]
             method, path, headers, body = build_request(name, world, rng)
             headers = {k: v for k, v in headers.items() if k != "Content-Type"}
@@ -1024,7 +1029,8 @@ def profile_mix(database: str, args) -> None:
                 for name in names if count[name]]
         rows.append(["MIX", str(n), f"{1000 * total / n:.2f}", f1(sum(sql.values()) / n),
                      f"{sum(kept.values()) / n:.0%}", f"{1000 * total / n:.2f}", "100%"])
-        print_table(f"[{database}] the mix in-process, one request at a time ({n} counted)", rows,
+        print_table(f"[{database}] the mix in-process, one request at a time ({n} counted; kept pages in "
+                    f"{len(stores)} stores, one per worker)", rows,
                     ["endpoint", "requests", "CPU ms/req", "SQL/req", "kept", "CPU ms per mix request", "share"])
     finally:
         get_engine(app).dispose()
