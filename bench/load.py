@@ -777,13 +777,16 @@ def bench_database(database: str, args) -> dict:
 def rss_report(samples: dict[int, list[tuple[float, float]]], since: float) -> dict:
     out = {}
     for pid, points in samples.items():
-        values = [v for t, v in points if t >= since]
+        kept = [(t, v) for t, v in points if t >= since]
+        values = [v for _t, v in kept]
         if not values:
             continue
         k = max(1, len(values) // 5)
         first, last = statistics.median(values[:k]), statistics.median(values[-k:])
+        step = max(1, len(kept) // 60)  # the series, at most ~60 points: a plateau (caches full) or a steady climb
         out[str(pid)] = {"samples": len(values), "start": round(first, 1), "end": round(last, 1),
-                         "max": round(max(values), 1), "growth": round((last - first) / first, 3)}
+                         "max": round(max(values), 1), "growth": round((last - first) / first, 3),
+                         "series": [[round(t - since), round(v, 1)] for t, v in kept[::step]]}
     return out
 
 
