@@ -134,6 +134,32 @@ def test_renewal_list_and_drop_out(client, login, db, family):
     assert f"<strong>{person.full_name}</strong>" not in client.get("/gia-han").get_data(as_text=True)
 
 
+def test_renewal_list_follows_each_users_scope(client, login, db, family, make_user):
+    """The list's statements are built once per kind of scope; each user still sees only their own households."""
+    today = local_today()
+    person = db.get(Person, family["people"][2].id)
+    person.bhyt_status, person.bhyt_card_expiry = BhytStatus.HOUSEHOLD, last_day_of_period(today, 1)
+    db.add(person)
+    db.commit()
+    shown = f"<strong>{person.full_name}</strong>"
+    seen = {}
+    for name, user in (("assigned member", family["member"]),
+                       ("same village, not assigned", make_user(Role.MEMBER, village=family["village"],
+                                                                member=family["members"][2])),
+                       ("member without a committee seat", make_user(Role.MEMBER, village=family["village"])),
+                       ("official of the commune", family["official"]),
+                       ("official of another commune", make_user(Role.OFFICIAL, commune_code="00004")),
+                       ("admin", make_user(Role.ADMIN)),
+                       ("assigned member again", family["member"])):
+        login(user)
+        response = client.get("/gia-han")
+        assert response.status_code == 200, name
+        seen[name] = shown in response.get_data(as_text=True)
+    assert seen == {"assigned member": True, "same village, not assigned": False,
+                    "member without a committee seat": False, "official of the commune": True,
+                    "official of another commune": False, "admin": True, "assigned member again": True}
+
+
 def test_enrolment_scope(client, login, db, family, make_user, make_village, make_committee):
     other = make_user(Role.MEMBER, village=family["village"], member=family["members"][2])
     login(other)

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import true
+from sqlalchemy import bindparam
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
 from ..models import Assignment, Commune, Household, Person, Province, Role, User
 from ..policy import BhytSupport, CalculatorError, bhxh_quote, bhyt_quote, snapshot
-from ..security import household_scope, member_record
+from ..security import household_condition, member_record, scope_parameters
 from . import services
 
 
@@ -109,12 +110,35 @@ def preview_bhyt(session: Session, household: Household, form, today: date):
         return CalculatorResult("bhyt_hgd", error=error.message, error_field=error.field)
 
 
-def renewal_scope(session: Session, user: User):
-    """Members see the renewals of the households they are responsible for; officials their commune's."""
+def _renewal_rule(kind: str, member_id, commune_id, village_id) -> ColumnElement[bool]:
+    """Members see the renewals of the households they are responsible for; officials their commune's. The ids are
+    values, or bound parameters in the statements built once."""
+    if kind == "member":
+        return Household.id.in_(select(Assignment.household_id).where(Assignment.member_id == member_id,
+                                                                     Assignment.valid_to.is_(None)))
+    return household_condition(kind, commune_id, village_id)
+
+
+def _renewal_parameters(session: Session, user: User) -> tuple[str, dict]:
     if user.role == Role.MEMBER:
         member = member_record(session, user)
-        if member is None:
-            return Household.id == -1
-        return Household.id.in_(select(Assignment.household_id).where(Assignment.member_id == member.id,
-                                                                     Assignment.valid_to.is_(None)))
-    return household_scope(user) if user.role != Role.ADMIN else true()
+        return ("member", {"member_id": member.id}) if member is not None else ("none", {})
+    return scope_parameters(user)
+
+
+# One condition per kind of scope, with bound parameters: the statements built on it are built once too.
+_RENEWAL_CONDITIONS = {kind: _renewal_rule(kind, bindparam("member_id"), bindparam("commune_id"),
+                                           bindparam("village_id"))
+                       for kind in ("member", "all", "commune", "village", "none")}
+
+
+def renewal_scope(session: Session, user: User) -> ColumnElement[bool]:
+    """The households whose renewals and sponsorships ``user`` looks after, as a condition with the ids as values."""
+    kind, params = _renewal_parameters(session, user)
+    return _renewal_rule(kind, params.get("member_id"), params.get("commune_id"), params.get("village_id"))
+
+
+def prebuilt_renewal_scope(session: Session, user: User) -> tuple[ColumnElement[bool], dict]:
+    """:func:`renewal_scope` as a condition built once and the values of its bound parameters."""
+    kind, params = _renewal_parameters(session, user)
+    return _RENEWAL_CONDITIONS[kind], params

@@ -346,19 +346,16 @@ def _renewals_queries(household_condition, limit: int) -> tuple:
     return due, dropped
 
 
-def renewals_due(session: Session, household_condition, today: date, limit: int = 500,
-                 params: Optional[dict] = None) -> list[RenewalRow]:
+def renewals_due(session: Session, household_condition, today: date, params: dict,
+                 limit: int = 500) -> list[RenewalRow]:
     """People whose household card or paid voluntary period ends within 30 days, or ended in the last 30 days with
     neither a renewal nor a recorded drop-out, among the households ``household_condition`` selects.
 
-    ``params``: the condition is built once with bound parameters (a module's constant) and these are their values;
-    the statements are then built once too."""
+    ``household_condition`` is built once with bound parameters (a module's constant) and ``params`` holds their
+    values, so the statements are built once too."""
     low, high = today - RENEWAL_WINDOW, today + RENEWAL_WINDOW
-    if params is None:  # a condition of its own: not worth keeping
-        due, dropped_query = _renewals_queries.__wrapped__(household_condition, limit)
-    else:
-        due, dropped_query = _renewals_queries(household_condition, limit)
-    rows = read_rows(session, due, {**(params or {}), "renewal_low": low, "renewal_high": high})
+    due, dropped_query = _renewals_queries(household_condition, limit)
+    rows = read_rows(session, due, {**params, "renewal_low": low, "renewal_high": high})
     dropped = set(read_rows(session, dropped_query, {"renewal_people": [r[0] for r in rows]})) \
         if rows else set()
     result = []

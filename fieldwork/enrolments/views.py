@@ -90,7 +90,8 @@ def bhyt_new(household_id: int):
 @login_required
 def renewals():
     db = get_session()
-    rows = services.renewals_due(db, calculator.renewal_scope(db, current_user), local_today())
+    condition, params = calculator.prebuilt_renewal_scope(db, current_user)
+    rows = services.renewals_due(db, condition, local_today(), params=params)
     return render("enrolments/renewals.html", rows=rows, today=local_today())
 
 
