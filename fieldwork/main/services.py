@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from ..db import read_rows
 from ..models import (
-    Assignment,
     Committee,
     CommitteeMember,
     Commune,

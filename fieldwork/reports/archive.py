@@ -23,7 +23,7 @@ from ..security import get_village_for_user
 from ..targets.services import commune_for_user, is_village_head
 from ..units.services import absorbed_commune_ids
 from . import pdf
-from .services import Report, Unit, build
+from .services import Unit, build
 from .week import Week
 
 # Everything of an archived report but its PDF: what lists and pages need.

@@ -61,6 +61,7 @@ from ..models import (
 )
 from ..targets.progress import local_day_bounds, rate_bp
 from ..targets.services import (
+    VILLAGE_NAMES,
     Counts,
     Tally,
     TargetLine,
@@ -360,7 +361,6 @@ def _instant(name: str):
     return bindparam(name, type_=Visit.visited_at.type)
 
 
-_VILLAGE_NAMES = select(Village.id, Village.name).where(Village.id.in_(_villages_param()))
 _MEMBER_NAMES = (select(CommitteeMember.id, CommitteeMember.full_name)
                  .join(Committee, Committee.id == CommitteeMember.committee_id)
                  .where(Committee.village_id.in_(_villages_param())))
@@ -431,7 +431,7 @@ _RESPONSIBLE = (select(Assignment.household_id, Assignment.member_id)
 def _names(session: Session, village_ids: list[int]) -> tuple[dict[int, str], dict[int, str]]:
     """Village names, and the names of every member who ever sat on these villages' committees."""
     params = {"village_ids": list(village_ids)}
-    villages = dict(read_rows(session, _VILLAGE_NAMES, params))
+    villages = dict(read_rows(session, VILLAGE_NAMES, {"ids": params["village_ids"]}))
     members = dict(read_rows(session, _MEMBER_NAMES, params))
     return villages, members
 
@@ -549,7 +549,7 @@ def _follow_ups(session: Session, village_ids: list[int], week: Week, villages: 
 def _renewals(session: Session, village_ids: list[int], as_of: date, villages: dict,
               members: dict) -> list[RenewalLine]:
     responsible = dict(read_rows(session, _RESPONSIBLE, {"village_ids": list(village_ids)}))
-    rows = renewals_due(session, _IN_VILLAGES, as_of, limit=5000, params={"village_ids": list(village_ids)})
+    rows = renewals_due(session, _IN_VILLAGES, as_of, {"village_ids": list(village_ids)}, limit=5000)
     return [RenewalLine(r.ends, r.household.village_id, villages[r.household.village_id], r.household.code, r.person.full_name, r.scheme,
                         members.get(responsible.get(r.household.id), ""), r.overdue)
             for r in rows if r.ends <= as_of + RENEWALS_AHEAD]
@@ -633,7 +633,7 @@ def village_report(session: Session, unit: Unit, week: Week, today: date) -> Rep
 
 def _village_lines(session: Session, unit: Unit, villages: list[Village], report_parts: dict,
                    main: Optional[TargetLine], parts: dict[int, TargetLine]) -> list[VillageLine]:
-    as_of, tally = report_parts["as_of"], report_parts["_tally"]
+    tally = report_parts["_tally"]
     by_village = report_parts["_by_village"]
     coverage, _by_member = tally.coverage()
     households = dict(session.exec(

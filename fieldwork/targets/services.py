@@ -8,7 +8,7 @@ the queries, a handful per page whatever the number of targets (:class:`Tally` g
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from types import SimpleNamespace
@@ -399,13 +399,14 @@ def _names(session: Session, targets: Iterable[Target]) -> tuple[dict[int, str],
     targets = list(targets)
     village_ids = {t.village_id for t in targets if t.village_id}
     member_ids = {t.member_id for t in targets if t.member_id}
-    villages = dict(read_rows(session, _VILLAGE_NAMES, {"ids": list(village_ids)})) if village_ids else {}
+    villages = dict(read_rows(session, VILLAGE_NAMES, {"ids": list(village_ids)})) if village_ids else {}
     members = {m.id: m for m in session.exec(_MEMBERS_BY_ID, params={"ids": list(member_ids)}).all()} \
         if member_ids else {}
     return villages, members
 
 
-_VILLAGE_NAMES = select(Village.id, Village.name).where(Village.id.in_(bindparam("ids", expanding=True)))
+# Village id → name for the ids in ``ids`` (the weekly report uses it too).
+VILLAGE_NAMES = select(Village.id, Village.name).where(Village.id.in_(bindparam("ids", expanding=True)))
 _MEMBERS_BY_ID = select(CommitteeMember).where(CommitteeMember.id.in_(bindparam("ids", expanding=True)))
 
 
