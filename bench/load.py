@@ -348,6 +348,31 @@ class Server:
         shutil.rmtree(self.instance, ignore_errors=True)
 
 
+def kept_pages(url: str) -> str:
+    """The Redis URL the server's workers share their kept pages through, or "" for a store in each worker (also
+    when Redis does not answer: said in the output)."""
+    if not url or url == "worker":
+        return ""
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as error:  # noqa: BLE001 - any failure means no shared store
+        print(f"kept pages: {url} does not answer ({error}); each worker keeps its own")
+        return ""
+    return url
+
+
+def redis_memory(url: str) -> Optional[dict]:
+    """What the shared store holds (every key of its database, this run's and earlier runs' not yet expired)."""
+    if not url:
+        return None
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    return {"used_memory_mb": round(client.info("memory")["used_memory"] / 2**20, 1), "keys": client.dbsize()}
+
+
 def rss_mb(pid: int) -> Optional[float]:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -691,13 +716,16 @@ def bench_database(database: str, args) -> dict:
     master_url, manifest, source = prepare(database, args.scale, args.seed, args.regenerate)
     url, cleanup = working_copy(database, master_url)
     log = Path(tempfile.mkstemp(prefix=f"fieldwork-load-{database}-", suffix=".log")[1])
-    server = Server(url, args.workers, args.threads, log)
+    pages = kept_pages(args.pages)
+    server = Server(url, args.workers, args.threads, log,
+                    {"FIELDWORK_PAGE_CACHE_URL": pages} if pages else None)
     sampler = RssSampler(server)
     report: dict[str, Any] = {"database": database, "source": source, "scale": args.scale, "seed": args.seed,
                               "cpus": os.cpu_count(),
                               "counts": manifest.get("counts"), "workers": args.workers, "threads": args.threads,
                               "postgresql": postgresql_settings(url) if database == "postgresql" else None,
-                              "driver_processes": args.processes, "clients": args.clients * args.processes}
+                              "driver_processes": args.processes, "clients": args.clients * args.processes,
+                              "kept_pages": pages or "per worker", "redis_before": redis_memory(pages)}
     try:
         villages = village_ids_by_commune(url)
         password = manifest["password"]
@@ -769,6 +797,7 @@ def bench_database(database: str, args) -> dict:
     if soak is not None:
         report["soak"] = {**summary(soak.records, args.soak), "seconds": args.soak}
     report["rss_mb"] = rss_report(sampler.samples, sampler.since)
+    report["redis_after"] = redis_memory(pages)
     report["server_log"] = str(log)
     print_report(report)
     return report
@@ -798,7 +827,9 @@ def print_report(r: dict) -> None:
     db = r["database"]
     print(f"\n=== {db}: {r['source']} data, scale {r['scale']:g} {r['counts']}; gunicorn gthread "
           f"{r['workers']} workers × {r['threads']} threads; driver {r['driver_processes']} processes, "
-          f"{r['clients']} closed-loop clients")
+          f"{r['clients']} closed-loop clients; kept pages: {r.get('kept_pages', 'per worker')}")
+    if r.get("redis_after"):
+        print(f"Redis holding the kept pages: before the run {r['redis_before']}, after {r['redis_after']}")
     if r.get("postgresql"):
         print(f"PostgreSQL settings of the run's database: {r['postgresql']}")
     columns = ["requests", "errors", "rps", "p50 ms", "p95 ms", "p99 ms", "SQL/req"]
@@ -893,8 +924,9 @@ def profile(database: str, args) -> None:
     master_url, manifest, _source = prepare(database, args.scale, args.seed, args.regenerate)
     url, cleanup = working_copy(database, master_url)
     folder = tempfile.mkdtemp(prefix="fieldwork-load-profile-")
+    shared = kept_pages(args.pages)
     app = fieldwork.create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "profile",
-                                "RATELIMIT_ENABLED": False})
+                                "RATELIMIT_ENABLED": False, "PAGE_CACHE_URL": shared})
     sql = {"n": 0, "s": 0.0, "t0": 0.0}
 
     statements: dict[str, int] = {}
@@ -971,10 +1003,10 @@ def profile_mix(database: str, args) -> None:
     ``args.profile_mix`` requests of the weighted mix are sent one at a time through the Flask test client, kept
     pages on, visit POSTs writing to a copy of the data as in the HTTP run (so kept pages are invalidated as they are
     there). Per endpoint: process CPU per request, SQL statements, and its share of the mix's CPU. One process
-    stands for the whole server; as in the HTTP run, each of ``--workers`` workers keeps its own pages: every request
-    goes to one of that many stores at random (the HTTP run's keep-alive connections each stay with one worker, and
-    every virtual user's requests go out on any connection). The first 10 % of the requests warm up and are not
-    counted."""
+    stands for the whole server. As in the HTTP run, the workers share one store of kept pages in Redis (``--pages``),
+    or with ``--pages worker`` each of ``--workers`` workers keeps its own: every request then goes to one of that many
+    stores at random (the HTTP run's keep-alive connections each stay with one worker, and every virtual user's
+    requests go out on any connection). The first 10 % of the requests warm up and are not counted."""
     import fieldwork
     from fieldwork import pagecache
     from fieldwork.db import get_engine
@@ -983,8 +1015,9 @@ def profile_mix(database: str, args) -> None:
     master_url, manifest, _source = prepare(database, args.scale, args.seed, args.regenerate)
     url, cleanup = working_copy(database, master_url)
     folder = tempfile.mkdtemp(prefix="fieldwork-load-mix-")
+    shared = kept_pages(args.pages)
     app = fieldwork.create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "profile",
-                                "RATELIMIT_ENABLED": False})
+                                "RATELIMIT_ENABLED": False, "PAGE_CACHE_URL": shared})
     statements = [0]
     event.listen(get_engine(app), "after_cursor_execute", lambda *_a: statements.__setitem__(0, statements[0] + 1))
     try:
@@ -1008,7 +1041,10 @@ def profile_mix(database: str, args) -> None:
         sql: dict[str, int] = defaultdict(int)
         kept: dict[str, int] = defaultdict(int)  # answered from the kept pages (fieldwork/pagecache.py)
         first = pagecache.store(app)
-        stores = [first] + [pagecache.Store(first.limit) for _ in range(args.workers - 1)] if first else [None]
+        if first is None or shared:  # none, or one store every worker shares
+            stores = [first]
+        else:
+            stores = [first] + [pagecache.Store(first.limit) for _ in range(args.workers - 1)]
         worker = random.Random(args.seed + 60)
         warm = args.profile_mix // 10
         for i in range(warm + args.profile_mix):
@@ -1066,6 +1102,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--rounds", type=int, default=1,
                         help="with --profile: repeat the N requests this many times; the CPU column is the best "
                              "round's mean (process CPU time: steadier than wall time on a shared machine)")
+    parser.add_argument("--pages", default="redis://127.0.0.1:6379/2",
+                        help="kept pages: a Redis URL shared by every worker (docs/deploy.md), or 'worker' for a "
+                             "store in each worker")
     parser.add_argument("--profile-mix", type=int, default=0, metavar="N",
                         help="instead of the load: N requests of the weighted mix in-process, CPU per endpoint")
     args = parser.parse_args(argv)

@@ -60,6 +60,9 @@ class Defaults:
     # PostgreSQL connections per process (FIELDWORK_DB_POOL_SIZE, FIELDWORK_DB_MAX_OVERFLOW): see docs/deploy.md.
     DB_POOL_SIZE = 5
     DB_MAX_OVERFLOW = 5
+    # PostgreSQL: a pooled connection unused this long is tested before a request gets it (fieldwork/db.py), so one
+    # that died (a restart of PostgreSQL) is replaced without an error (FIELDWORK_DB_PING_IDLE_SECONDS).
+    DB_PING_IDLE_SECONDS = 10.0
     # SQLite: every this many seconds a thread of each process copies the write-ahead log into the database file
     # (a PASSIVE checkpoint), so no request waits for it (FIELDWORK_SQLITE_CHECKPOINT_SECONDS); 0 leaves it to SQLite,
     # which makes the request whose commit filled 1,000 pages of log do it. See fieldwork/db.py.
@@ -67,6 +70,12 @@ class Defaults:
     # Rendered pages kept per process (fieldwork/pagecache.py), in MB of compressed pages (about 4 MB of page text
     # each); 0 turns the cache off (FIELDWORK_PAGE_CACHE_MB).
     PAGE_CACHE_MB = 4
+    # Kept pages shared by every worker process in a Redis server (FIELDWORK_PAGE_CACHE_URL=redis://host:6379/1,
+    # pip install "fieldwork[redis]"), the setting for a province: a page built by one worker is served by all of
+    # them, and the workers do not hold the pages. Each page expires PAGE_CACHE_SECONDS after it was last read.
+    # Empty: each process keeps its own (PAGE_CACHE_MB). See docs/deploy.md for sizing the Redis server.
+    PAGE_CACHE_URL = ""
+    PAGE_CACHE_SECONDS = 300
 
 
 def default_database_url(instance_path: str) -> str:

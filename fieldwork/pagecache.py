@@ -21,7 +21,8 @@ are shown once); users without a commune (admins see every commune). The CSRF to
 holds a placeholder, replaced by the reader's token when served. Only views that leave the session alone use it.
 
 Per process (each gunicorn worker its own), bounded by ``PAGE_CACHE_MB``, least recently used first out;
-``PAGE_CACHE_MB = 0`` turns it off. Pages are kept compressed (zlib level 1: 0.1–0.2 ms to pack a page, 0.02–0.05 ms
+``PAGE_CACHE_MB = 0`` turns it off. With ``PAGE_CACHE_URL`` (a Redis server, the setting for a province) every worker
+of a server shares one store instead (:class:`SharedStore`): a page built by one worker is served by all of them. Pages are kept compressed (zlib level 1: 0.1–0.2 ms to pack a page, 0.02–0.05 ms
 to unpack, a quarter to a sixth of the text's size), so 4 MB hold about as many pages as 16 MB of text did.
 Measured in docs/performance.md.
 """
@@ -29,6 +30,10 @@ Measured in docs/performance.md.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import logging
+import secrets
 import threading
 import time
 import zlib
@@ -158,10 +163,90 @@ def store(app: Flask | None = None) -> Optional[Store]:
     return (app or current_app).extensions.get("fieldwork.pagecache")
 
 
+class SharedStore:
+    """The kept pages of every worker process in one Redis store (``PAGE_CACHE_URL``), each entry expiring
+    ``PAGE_CACHE_SECONDS`` after it was last read.
+
+    Keys carry a generation drawn when the app is created: gunicorn's workers, forked from one preloaded app, share
+    it, and a restart (after an upgrade or a restore from a backup, which sets the counters back) starts a new one,
+    so no page built from other data or code is ever served. Values are JSON and the compressed page, never pickles.
+    A Redis server that fails or is slow costs the page its being kept, never the page: the store is then left alone
+    for a few seconds and pages are built as without it."""
+
+    RETRY_SECONDS = 5.0
+    TIMEOUT_SECONDS = 0.25
+    MAX_BYTES = 1024 * 1024
+
+    def __init__(self, url: str, seconds: int, generation: Optional[str] = None) -> None:
+        import redis
+
+        self._errors = (redis.RedisError, OSError)
+        self.client = redis.Redis.from_url(url, socket_timeout=self.TIMEOUT_SECONDS,
+                                           socket_connect_timeout=self.TIMEOUT_SECONDS)
+        self.seconds = max(1, int(seconds))
+        self.generation = generation or secrets.token_hex(8)
+        self.prefix = f"fieldwork:page:{self.generation}:".encode()
+        self.hits = self.misses = 0
+        self.failures = 0
+        self._down, self._down_until = False, 0.0
+
+    def _name(self, key: tuple) -> bytes:
+        return self.prefix + hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest().encode()
+
+    def _failed(self, error: Exception) -> None:
+        self.failures += 1
+        if not self._down:
+            logging.getLogger(__name__).warning("kept pages: Redis failed (%s); pages are built without it, "
+                                                "tried again every %.0f s", error, self.RETRY_SECONDS)
+        self._down = True
+        self._down_until = time.monotonic() + self.RETRY_SECONDS
+
+    def _answered(self) -> None:
+        if self._down:
+            self._down = False
+            logging.getLogger(__name__).warning("kept pages: Redis answers again")
+
+    def get(self, key: tuple, max_age: Optional[float]):
+        value = None
+        if time.monotonic() >= self._down_until:
+            try:
+                value = self.client.getex(self._name(key), ex=self.seconds)
+            except self._errors as error:
+                self._failed(error)
+            else:
+                self._answered()
+        if value is not None:
+            meta, _, body = value.partition(b"\n")
+            stored_at, status, headers, owner = json.loads(meta)
+            if max_age is None or time.time() - stored_at <= max_age:
+                self.hits += 1
+                return stored_at, status, [tuple(h) for h in headers], body, owner
+        self.misses += 1
+        return None
+
+    def put(self, key: tuple, status: int, headers: list, body: bytes, owner: Optional[int] = None) -> None:
+        if len(body) > self.MAX_BYTES or time.monotonic() < self._down_until:
+            return
+        meta = json.dumps([time.time(), status, headers, owner], ensure_ascii=True).encode()
+        try:
+            self.client.set(self._name(key), meta + b"\n" + body, ex=self.seconds)
+        except self._errors as error:
+            self._failed(error)
+        else:
+            self._answered()
+
+
 def init_app(app: Flask, engine) -> None:
     watch(engine)
     megabytes = float(app.config.get("PAGE_CACHE_MB") or 0)
-    app.extensions["fieldwork.pagecache"] = Store(int(megabytes * 1024 * 1024)) if megabytes > 0 else None
+    url = app.config.get("PAGE_CACHE_URL") or ""
+    if megabytes <= 0:
+        pages = None
+    elif url:
+        pages = SharedStore(url, int(app.config.get("PAGE_CACHE_SECONDS") or 300))
+    else:
+        pages = Store(int(megabytes * 1024 * 1024))
+    app.extensions["fieldwork.pagecache"] = pages
 
 
 def _key(commune_id: int, revision: tuple) -> tuple:

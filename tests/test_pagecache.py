@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from fieldwork import create_app
 from fieldwork.db import get_engine
 from fieldwork.models import Commune, DataRevision, Household, Person, Role
-from fieldwork.pagecache import PLACEHOLDER, store
+from fieldwork.pagecache import PLACEHOLDER, SharedStore, store
 from tests.conftest import PASSWORD
 
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -80,14 +80,15 @@ def test_a_write_in_the_commune_shows_at_once(app, client, login, db, field):
     household = field["household"]
     before = client.get("/").get_data(as_text=True)
     assert "Hẹn thăm lại" not in before
+    assert "Hẹn lại sau vụ gặt" not in client.get(f"/ho/{household.id}").get_data(as_text=True)
     answer = client.post_form(f"/ho/{household.id}/van-dong", {"uuid": str(uuid.uuid4()), "outcome": "considering",
-                                                               "channel": "home"})
+                                                               "channel": "home", "notes": "Hẹn lại sau vụ gặt"})
     assert answer.status_code == 302
     client.get("/")  # the page that shows the "saved" message is never kept
     after = client.get("/").get_data(as_text=True)
     assert "Hẹn thăm lại" in after
     page = client.get(f"/ho/{household.id}").get_data(as_text=True)
-    assert "Đang cân nhắc" in page
+    assert "Hẹn lại sau vụ gặt" in page
 
 
 def test_a_write_outside_any_request_shows_too(app, client, login, db, field):
@@ -130,10 +131,11 @@ def test_an_official_write_reaches_the_members_pages_and_a_member_write_the_offi
     assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
     assert "Tên Chủ Hộ Cán Bộ Sửa" in member.get(f"/ho/{household.id}").get_data(as_text=True)
     member_token = TOKEN.search(member.get("/").get_data(as_text=True)).group(1)
+    assert "Thành viên ghi lúc chiều" not in official.get(f"/ho/{household.id}").get_data(as_text=True)
     assert member.post(f"/ho/{household.id}/van-dong", data={
-        "csrf_token": member_token, "uuid": str(uuid.uuid4()), "outcome": "considering", "channel": "home"
-    }).status_code == 302
-    assert "Đang cân nhắc" in official.get(f"/ho/{household.id}").get_data(as_text=True)
+        "csrf_token": member_token, "uuid": str(uuid.uuid4()), "outcome": "considering", "channel": "home",
+        "notes": "Thành viên ghi lúc chiều"}).status_code == 302
+    assert "Thành viên ghi lúc chiều" in official.get(f"/ho/{household.id}").get_data(as_text=True)
 
 
 def test_reads_and_refused_writes_raise_nothing(app, client, login, db, field):
@@ -238,3 +240,76 @@ def test_migrations_raise_nothing(app, db):
     command.upgrade(cfg, "head")
     with Session(get_engine(app)) as s:
         assert s.exec(text("SELECT count(*) FROM data_revision")).one()[0] == 0
+
+
+# --- kept pages shared by every worker through Redis (PAGE_CACHE_URL) ----------------------------------------------
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def _shared_app(tmp_path, database_url, name: str, url: str = REDIS_URL):
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / name),
+                      "SECRET_KEY": "shared", "PAGE_CACHE_URL": url})
+    return app
+
+
+def test_workers_share_kept_pages_through_redis(tmp_path, database_url, field):
+    """Two workers forked from one app (same generation): a page one of them built, the other serves; a write
+    through either shows on both; a server started afresh (a new generation) serves none of the old pages."""
+    import redis
+
+    assert redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping(), "start Redis on 127.0.0.1:6379"
+    first, second, restarted = (_shared_app(tmp_path, database_url, n) for n in ("a", "b", "c"))
+    try:
+        assert isinstance(store(first), SharedStore)
+        second.extensions["fieldwork.pagecache"] = SharedStore(REDIS_URL, 300, generation=store(first).generation)
+        household = field["household"]
+        on_first, on_second = _signed_in(first, field["member"]), _signed_in(second, field["member"])
+        built, statements_built = Statements(first).during(lambda: on_first.get(f"/ho/{household.id}"))
+        served, statements_served = Statements(second).during(lambda: on_second.get(f"/ho/{household.id}"))
+        assert built.status_code == served.status_code == 200
+        assert store(second).hits == 1 and statements_served < statements_built, (statements_served, statements_built)
+        built_text, served_text = built.get_data(as_text=True), served.get_data(as_text=True)
+        assert PLACEHOLDER not in served_text
+        assert served_text.replace(TOKEN.search(served_text).group(1), "T") == \
+            built_text.replace(TOKEN.search(built_text).group(1), "T")
+        assert "Ghi chú qua worker thứ nhất" not in served_text
+        token = TOKEN.search(on_first.get("/").get_data(as_text=True)).group(1)
+        assert on_first.post(f"/ho/{household.id}/van-dong", data={
+            "csrf_token": token, "uuid": str(uuid.uuid4()), "outcome": "considering", "channel": "home",
+            "notes": "Ghi chú qua worker thứ nhất"}).status_code == 302
+        assert "Ghi chú qua worker thứ nhất" in on_second.get(f"/ho/{household.id}").get_data(as_text=True)
+        fresh = _signed_in(restarted, field["member"])
+        assert store(restarted).generation != store(first).generation
+        fresh.get(f"/ho/{household.id}")  # the same key as the page the second worker just kept
+        assert store(restarted).hits == 0
+        fresh.get(f"/ho/{household.id}")  # kept by the restarted server itself
+        assert store(restarted).hits == 1
+    finally:
+        for app in (first, second, restarted):
+            get_engine(app).dispose()
+
+
+def test_a_shared_store_keeps_what_it_was_given_and_honours_max_age():
+    pages = SharedStore(REDIS_URL, 60)
+    pages.put(("k", 1), 200, [("Content-Type", "text/html; charset=utf-8")], b"\x00packed\nbody\n", owner=7)
+    _stored_at, status, headers, body, owner = pages.get(("k", 1), None)
+    assert (status, headers, body, owner) == (200, [("Content-Type", "text/html; charset=utf-8")],
+                                              b"\x00packed\nbody\n", 7)
+    assert pages.get(("k", 2), None) is None
+    assert pages.get(("k", 1), -1) is None  # older than asked for
+    assert 0 < pages.client.ttl(pages._name(("k", 1))) <= 60
+    assert SharedStore(REDIS_URL, 60).get(("k", 1), None) is None  # another generation
+
+
+def test_pages_are_built_as_usual_when_redis_is_down(tmp_path, database_url, field):
+    app = _shared_app(tmp_path, database_url, "down", url="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    try:
+        c = _signed_in(app, field["member"])
+        for _ in range(3):
+            page = c.get(f"/ho/{field['household'].id}")
+            assert page.status_code == 200 and "Hộ Giữ Trang" in page.get_data(as_text=True)
+        # One failure, then the store is left alone for a while instead of being tried on every request.
+        assert store(app).failures == 1 and store(app).hits == 0
+    finally:
+        get_engine(app).dispose()
