@@ -16,7 +16,7 @@ from functools import partial
 from typing import Iterator, Optional, Sequence
 
 from flask import Flask, abort, current_app, g, has_request_context, jsonify, request
-from sqlalchemy import event, insert
+from sqlalchemy import event, exc, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -24,10 +24,11 @@ _ENGINE_KEY = "fieldwork.engine"
 
 
 def make_engine(url: str, echo: bool = False, pool_size: int = 5, max_overflow: int = 5,
-                checkpoint_seconds: float = 0) -> Engine:
+                checkpoint_seconds: float = 0, ping_idle_seconds: float = 10) -> Engine:
     """``pool_size``/``max_overflow`` (PostgreSQL): connections each process keeps and may add. A gunicorn worker
     with T threads needs at most T; workers × (pool_size + max_overflow) must stay under the server's
-    max_connections (docs/deploy.md). ``checkpoint_seconds`` (SQLite file): see :func:`_start_checkpointer`."""
+    max_connections (docs/deploy.md). ``checkpoint_seconds`` (SQLite file): see :func:`_start_checkpointer`.
+    ``ping_idle_seconds`` (PostgreSQL): see :func:`_ping_if_idle`."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15})
         path = engine.url.database or ""
@@ -39,9 +40,32 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 5, max_overflow: 
         # Bulk INSERTs in pages small enough (under 4 KB of SQL) for psycopg to cache the parsed statement: with
         # SQLAlchemy's default 1,000-row pages psycopg re-parses every huge statement, which cost 2.5 s of a
         # 10,000-person import (bench/registry_import.py).
-        engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow,
                                insertmanyvalues_page_size=12)
+        event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect, ping_idle_seconds))
+        event.listen(engine, "checkin", _checked_in)
     return engine
+
+
+def _ping_if_idle(dialect, idle_seconds: float, dbapi_connection, record, _proxy) -> None:
+    """A pooled connection that sat unused for ``idle_seconds`` is tested (``SELECT 1``) before a request gets it:
+    one that died meanwhile (PostgreSQL restarted, a firewall dropped it) is replaced, and the request does not fail.
+
+    SQLAlchemy's ``pool_pre_ping`` tests every connection on every checkout: a round trip per request, which both
+    the app and PostgreSQL pay on the same cores. Under load a connection goes back to its pool and out again within
+    milliseconds, so it is not tested; if PostgreSQL restarts right then, the requests on connections in use fail as
+    they would anyway, and the first error on a dead connection replaces the whole pool."""
+    checked_in = record.info.get("checked_in_at")
+    if checked_in is None or time.monotonic() - checked_in < idle_seconds:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as error:  # noqa: BLE001 - any failure: the pool replaces this connection and tries another
+        raise exc.DisconnectionError() from error
+
+
+def _checked_in(_dbapi_connection, record) -> None:
+    record.info["checked_in_at"] = time.monotonic()
 
 
 def _sqlite_pragmas(dbapi_connection, _record, checkpoint: tuple[str, float] | None = None) -> None:
@@ -167,7 +191,8 @@ def _count_queries(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     app.extensions[_ENGINE_KEY] = make_engine(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False),
                                               int(app.config["DB_POOL_SIZE"]), int(app.config["DB_MAX_OVERFLOW"]),
-                                              float(app.config["SQLITE_CHECKPOINT_SECONDS"]))
+                                              float(app.config["SQLITE_CHECKPOINT_SECONDS"]),
+                                              float(app.config["DB_PING_IDLE_SECONDS"]))
     from . import pagecache
 
     pagecache.init_app(app, app.extensions[_ENGINE_KEY])
