@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 FLASK  := $(BIN)/flask --app app
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test system-deps translations messages db demo bench clean
+.PHONY: run test install install-test install-redis system-deps translations messages db demo bench clean
 
 run: install translations db demo
 	@$(FLASK) demo logins
@@ -31,11 +31,14 @@ demo: db
 # The load benchmark, small (about 10 minutes): gunicorn + a province at 1 % on SQLite and on the PostgreSQL server at
 # 127.0.0.1:5432; prints the tables and the budget checks (docs/performance.md). BENCH_ARGS to change it.
 BENCH_ARGS ?= --database both --scale 0.01 --duration 20
-bench: install translations
+bench: install install-redis translations
 	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test
+# Redis's client: a province's server shares kept pages and sign-in counts through Redis (docs/deploy.md); so does
+# the bench's.
+install-redis: $(VENV)/.installed-redis
 
 $(BIN)/python:
 	@if $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q uv >/dev/null 2>&1; then \
@@ -59,6 +62,10 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(call pip_install,-e .[test])
+	@touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-redis: pyproject.toml | $(BIN)/python
+	$(call pip_install,-e .[redis])
 	@touch $@ $(VENV)/.installed-run
 
 system-deps:
