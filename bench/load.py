@@ -412,7 +412,7 @@ class RssSampler(threading.Thread):
     def mark(self) -> None:
         self.since = time.monotonic()
 
-    since = 0.0
+    since = soak_since = 0.0
 
 
 # --- HTTP ------------------------------------------------------------------------------------------------------------
@@ -768,6 +768,7 @@ def bench_database(database: str, args) -> dict:
                               server, args.processes, 60)
         soak = None
         if args.soak:
+            sampler.soak_since = time.monotonic()  # the 10-minute run of the memory budget starts here
             soak = run_phase("soak", world, Phase("open", MIX, args.soak, rate=args.rate / args.processes),
                              server, args.processes, 70)
     finally:
@@ -797,6 +798,8 @@ def bench_database(database: str, args) -> dict:
     if soak is not None:
         report["soak"] = {**summary(soak.records, args.soak), "seconds": args.soak}
     report["rss_mb"] = rss_report(sampler.samples, sampler.since)
+    if soak is not None:
+        report["rss_mb_soak"] = rss_report(sampler.samples, sampler.soak_since)
     report["redis_after"] = redis_memory(pages)
     report["server_log"] = str(log)
     print_report(report)
@@ -860,6 +863,11 @@ def print_report(r: dict) -> None:
             for pid, v in r["rss_mb"].items()]
     print_table(f"[{db}] RSS per gunicorn worker after the warm-up (MB, median of the first/last fifth of samples)",
                 rows, ["worker pid", "samples", "start", "end", "max", "growth"])
+    if r.get("rss_mb_soak"):
+        rows = [[pid, v["samples"], f1(v["start"]), f1(v["end"]), f1(v["max"]), f"{v['growth']:+.1%}"]
+                for pid, v in r["rss_mb_soak"].items()]
+        print_table(f"[{db}] RSS per gunicorn worker during the soak (the 10-minute run of the memory budget)",
+                    rows, ["worker pid", "samples", "start", "end", "max", "growth"])
     if r.get("soak"):
         k = r["soak"]
         print(f"[{db}] soak {k['seconds']:.0f} s at {s['rate']:g} rps: p95 {f1(k['p95'])} ms, p99 {f1(k['p99'])} "
@@ -883,8 +891,10 @@ def budget_checks(r: dict) -> list[str]:
         a = r["alone"][name]
         checks.append((a["ratio"] >= floor, f"{name} alone {a['rps']:.0f} rps = {a['ratio']:.2f} × ceiling "
                                             f"≥ {floor:.2f}"))
-    growth = max((v["growth"] for v in r["rss_mb"].values()), default=0.0)
-    run = "with the soak" if r.get("soak") else "short run: the soak decides"
+    # Over the soak when there is one: the closed-loop phases before it meet every page and fill the caches
+    # (kept pages, SQLite's page cache, compiled statements); "flat" is about what a server does once warm.
+    growth = max((v["growth"] for v in (r.get("rss_mb_soak") or r["rss_mb"]).values()), default=0.0)
+    run = "over the soak" if r.get("rss_mb_soak") else "short run, from the warm-up: the soak decides"
     checks.append((growth <= BUDGET_RSS_GROWTH, f"RSS per worker flat: largest growth {growth:+.1%} ≤ "
                                                 f"{BUDGET_RSS_GROWTH:.0%} ({run})"))
     checks.append((sum(e["errors"] for e in r["alone"].values()) + m["errors"] == 0,
