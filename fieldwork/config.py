@@ -71,7 +71,7 @@ class Defaults:
     # each); 0 turns the cache off (FIELDWORK_PAGE_CACHE_MB).
     PAGE_CACHE_MB = 4
     # Kept pages shared by every worker process in a Redis server (FIELDWORK_PAGE_CACHE_URL=redis://host:6379/1,
-    # pip install "fieldwork[redis]"), the setting for a province: a page built by one worker is served by all of
+    # `make install-redis` for the client), the setting for a province: a page built by one worker is served by all of
     # them, and the workers do not hold the pages. Each page expires PAGE_CACHE_SECONDS after it was last read.
     # Empty: each process keeps its own (PAGE_CACHE_MB). See docs/deploy.md for sizing the Redis server.
     PAGE_CACHE_URL = ""

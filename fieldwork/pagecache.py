@@ -22,8 +22,9 @@ holds a placeholder, replaced by the reader's token when served. Only views that
 
 Per process (each gunicorn worker its own), bounded by ``PAGE_CACHE_MB``, least recently used first out;
 ``PAGE_CACHE_MB = 0`` turns it off. With ``PAGE_CACHE_URL`` (a Redis server, the setting for a province) every worker
-of a server shares one store instead (:class:`SharedStore`): a page built by one worker is served by all of them. Pages are kept compressed (zlib level 1: 0.1–0.2 ms to pack a page, 0.02–0.05 ms
-to unpack, a quarter to a sixth of the text's size), so 4 MB hold about as many pages as 16 MB of text did.
+of a server shares one store instead (:class:`SharedStore`): a page built by one worker is served by all of them.
+Pages are kept compressed (zlib level 1: 0.1–0.2 ms to pack a page, 0.02–0.05 ms to unpack, a quarter to a sixth of
+the text's size), so 4 MB hold about as many pages as 16 MB of text did.
 Measured in docs/performance.md.
 """
 
@@ -159,7 +160,7 @@ class Store:
 _SKIPPED_HEADERS = {"content-length", "set-cookie"}
 
 
-def store(app: Flask | None = None) -> Optional[Store]:
+def store(app: Flask | None = None) -> Optional[Store | SharedStore]:
     return (app or current_app).extensions.get("fieldwork.pagecache")
 
 
@@ -217,8 +218,11 @@ class SharedStore:
                 self._answered()
         if value is not None:
             meta, _, body = value.partition(b"\n")
-            stored_at, status, headers, owner = json.loads(meta)
-            if max_age is None or time.time() - stored_at <= max_age:
+            try:
+                stored_at, status, headers, owner = json.loads(meta)
+            except ValueError:  # not an entry of ours: built again, and overwritten
+                stored_at = None
+            if stored_at is not None and (max_age is None or time.time() - stored_at <= max_age):
                 self.hits += 1
                 return stored_at, status, [tuple(h) for h in headers], body, owner
         self.misses += 1

@@ -300,6 +300,8 @@ def test_a_shared_store_keeps_what_it_was_given_and_honours_max_age():
     assert pages.get(("k", 1), -1) is None  # older than asked for
     assert 0 < pages.client.ttl(pages._name(("k", 1))) <= 60
     assert SharedStore(REDIS_URL, 60).get(("k", 1), None) is None  # another generation
+    pages.client.set(pages._name(("k", 3)), b"not ours\npage")  # a stray value under our name: a miss, no error
+    assert pages.get(("k", 3), None) is None
 
 
 def test_pages_are_built_as_usual_when_redis_is_down(tmp_path, database_url, field):
