@@ -7,6 +7,7 @@ otherwise. CLI commands and jobs use :func:`session_scope`, which follows the sa
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -43,8 +44,43 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 5, max_overflow: 
         engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow,
                                insertmanyvalues_page_size=12)
         event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect, ping_idle_seconds))
+        event.listen(engine, "checkout", _autocommit_until_a_write)
         event.listen(engine, "checkin", _checked_in)
+        event.listen(engine, "before_cursor_execute", _begin_before_a_write)
     return engine
+
+
+# A statement that only reads: SELECT/SHOW, or a WITH whose parts only read, without a row lock. Anything else
+# (INSERT, UPDATE, DELETE, SAVEPOINT, DDL, SELECT ... FOR UPDATE) opens the transaction first. Statements are the
+# app's SQL with bound parameters: nothing a user typed is ever in this text.
+_READ_ONLY = re.compile(r"\s*(SELECT|SHOW|WITH)\b", re.IGNORECASE)
+_NOT_ONLY_READS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+SHARE|FOR\s+KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+def _autocommit_until_a_write(dbapi_connection, _record, _proxy) -> None:
+    """PostgreSQL: a request's reads run without BEGIN and COMMIT, as on SQLite (whose driver begins a transaction
+    just before the first INSERT, UPDATE or DELETE); :func:`_begin_before_a_write` opens the transaction at the
+    first write, and the request's commit ends it.
+
+    psycopg otherwise sends BEGIN before a connection's first statement, and the request's commit sends COMMIT: two
+    more round trips on every page, for the app and for PostgreSQL on the same two cores, where a kept page needs
+    two statements of its own (the user, the data revisions). Nothing is lost by it: PostgreSQL runs in READ
+    COMMITTED, where every statement sees the data committed when it starts, in a transaction or not; a write and
+    every statement after it are still one transaction, committed or rolled back whole; row locks (SELECT ... FOR
+    UPDATE) open the transaction first, so they are held until the commit."""
+    from psycopg.pq import TransactionStatus
+
+    if dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
+        dbapi_connection.autocommit = True
+
+
+def _begin_before_a_write(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    dbapi_connection = cursor.connection
+    if not dbapi_connection.autocommit or (_READ_ONLY.match(statement) and not _NOT_ONLY_READS.search(statement)):
+        return
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # asked for by the caller (VACUUM, CREATE INDEX CONCURRENTLY): every statement on its own
+    dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 
 def _ping_if_idle(dialect, idle_seconds: float, dbapi_connection, record, _proxy) -> None:

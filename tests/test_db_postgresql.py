@@ -60,3 +60,78 @@ def test_a_busy_connection_is_not_tested_on_every_request():
         assert _one(engine) == 1
     finally:
         engine.dispose()
+
+
+def _status(session) -> tuple:
+    dbapi_connection = session.connection().connection.dbapi_connection
+    return dbapi_connection.info.transaction_status, dbapi_connection
+
+
+def test_reads_run_without_a_transaction_and_the_first_write_opens_one():
+    """A request that only reads sends no BEGIN or COMMIT (two round trips fewer per page); from its first write
+    on, everything is one transaction: rolled back whole, as before."""
+    from psycopg.pq import TransactionStatus
+    from sqlmodel import Session
+
+    engine = _engine(3600, "fieldwork-lazy-begin")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS lazy_begin_probe (n int)"))
+            connection.execute(text("DELETE FROM lazy_begin_probe"))
+        with Session(engine) as session:
+            session.exec(text("SELECT count(*) FROM lazy_begin_probe"))
+            session.exec(text("WITH t AS (SELECT 1 AS a) SELECT a FROM t"))
+            status, _ = _status(session)
+            assert status == TransactionStatus.IDLE  # no BEGIN was sent
+            session.exec(text("INSERT INTO lazy_begin_probe VALUES (1)"))
+            session.exec(text("SELECT count(*) FROM lazy_begin_probe"))
+            session.exec(text("INSERT INTO lazy_begin_probe VALUES (2)"))
+            assert _status(session)[0] == TransactionStatus.INTRANS
+            session.rollback()
+        with Session(engine) as session:
+            assert session.exec(text("SELECT count(*) FROM lazy_begin_probe")).scalar() == 0  # both undone
+            session.exec(text("WITH new AS (INSERT INTO lazy_begin_probe VALUES (3) RETURNING n) SELECT n FROM new"))
+            assert _status(session)[0] == TransactionStatus.INTRANS  # a WITH that writes is a write
+            session.commit()
+            assert session.exec(text("SELECT count(*) FROM lazy_begin_probe")).scalar() == 1
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS lazy_begin_probe"))
+        engine.dispose()
+
+
+def test_a_row_lock_opens_the_transaction_and_is_held_until_the_commit():
+    from psycopg.pq import TransactionStatus
+    from sqlmodel import Session
+
+    engine = _engine(3600, "fieldwork-lazy-begin-lock")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS lazy_lock_probe (n int)"))
+            connection.execute(text("DELETE FROM lazy_lock_probe"))
+            connection.execute(text("INSERT INTO lazy_lock_probe VALUES (1)"))
+        for clause in ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE"):
+            with Session(engine) as session:
+                session.exec(text(f"SELECT n FROM lazy_lock_probe {clause}"))
+                assert _status(session)[0] == TransactionStatus.INTRANS, clause
+                with psycopg.connect(SERVER.replace("postgresql+psycopg://", "postgresql://")) as other:
+                    with pytest.raises(psycopg.errors.LockNotAvailable):
+                        other.execute("SELECT n FROM lazy_lock_probe FOR UPDATE NOWAIT")
+                session.commit()
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS lazy_lock_probe"))
+        engine.dispose()
+
+
+def test_a_caller_asking_for_autocommit_keeps_it():
+    """VACUUM and CREATE INDEX CONCURRENTLY refuse to run in a transaction: the caller's AUTOCOMMIT is honoured."""
+    engine = _engine(3600, "fieldwork-lazy-begin-autocommit")
+    try:
+        with engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.execute(text("CREATE TABLE IF NOT EXISTS lazy_vacuum_probe (n int)"))
+            connection.execute(text("VACUUM lazy_vacuum_probe"))  # raises in a transaction block
+            connection.execute(text("DROP TABLE lazy_vacuum_probe"))
+    finally:
+        engine.dispose()
