@@ -5,16 +5,17 @@ read many times between two writes: a member opens the worklist again after ever
 reloads the dashboard. Building one costs 5–30 SQL statements and thousands of Python objects; serving it again
 costs one indexed read.
 
-**Exact, not timed.** Every transaction that writes (any INSERT, UPDATE or DELETE on the app's engine, whatever code
-ran it: a view, a service, a command, a test fixture) raises a counter in ``data_revision`` in the same transaction,
-just before it commits: a member's village's, an official's commune's, or the row (0, 0) that concerns every commune
-when the writer has no commune (an admin, a command, a sign-in that failed). A kept page is keyed by the counters its
-reader's pages depend on (a member: their village's, their commune's own and (0, 0), since members see only their
-village; an official: every counter of the commune), read in the request's own transaction, so no worker serves a
-page built before a write it can see. The key also holds the user (pages differ by role and assignment, and scope was checked for that user when the page was
-built), the path with its query, the htmx headers (partial or whole page), the language and the local date (the
-worklist's "overdue" and the report's running week move at midnight); an entry can also be given a ``max_age``
-(the household page: the 24-hour correction rule moves with the clock).
+**Exact, not timed.** Every transaction that writes (any INSERT, UPDATE or DELETE on the app's engine, whatever code ran
+it: a view, a service, a command, a test fixture) raises a counter in ``data_revision`` in the same transaction, just
+before it commits: a member's village's, an official's commune's, or the row (0, 0) that concerns every commune when the
+writer has no commune (an admin, a command, a sign-in that failed). A kept page is keyed by the counters its reader's
+pages depend on (a member: their village's, their commune's own and (0, 0), since members see only their village; an
+official: every counter of the commune), read with the user in the request's first statement, before any of the page's
+data, so no worker serves a page built before a write it can see. The key also holds the user (pages differ by role and
+assignment, and scope was checked for that user when the page was built), the path with its query, the htmx headers
+(partial or whole page), the language and the local date (the worklist's "overdue" and the report's running week move at
+midnight); an entry can also be given a ``max_age`` (the household page: the 24-hour correction rule moves with the
+clock).
 
 **What is not kept.** Anything but a 200 HTML answer to a GET; a request with messages waiting to be shown (they
 are shown once); users without a commune (admins see every commune). The CSRF token differs per session: a kept page
@@ -45,9 +46,9 @@ from flask import Flask, Response, current_app, g, has_request_context, make_res
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, text
+from sqlalchemy import and_, bindparam, case, event, func, literal, select
 
-from .models import Role
+from .models import DataRevision, Role, User
 from .offline.web import offline_owner
 from .text import local_today
 
@@ -99,21 +100,43 @@ def _writer_scope() -> tuple[int, int]:
     return EVERY_COMMUNE, EVERY_COMMUNE
 
 
-_VILLAGE_REVISIONS = text("SELECT commune_id, village_id, revision FROM data_revision WHERE "
-                          "(commune_id = 0 AND village_id = 0) OR (commune_id = :c AND village_id IN (0, :v))")
-_COMMUNE_REVISIONS = text("SELECT commune_id, sum(revision) FROM data_revision WHERE commune_id IN (0, :c) "
-                          "GROUP BY commune_id")
+def _revision(commune, village):
+    return (select(DataRevision.revision)
+            .where(DataRevision.commune_id == commune, DataRevision.village_id == village).scalar_subquery())
+
+
+def _revision_columns(commune, village, in_a_village):
+    """The counters a user's pages depend on, as four SQL columns: (0, 0); then, for a member of a village, the
+    rows (commune, 0) and (commune, village); for anyone else the sum of every row of their commune (counters only
+    rise, so the sum changes with any of them). A row not written yet is NULL."""
+    commune_sum = select(func.sum(DataRevision.revision)).where(DataRevision.commune_id == commune).scalar_subquery()
+    return (_revision(0, 0), case((in_a_village, _revision(commune, 0))),
+            case((in_a_village, _revision(commune, village))), case((in_a_village, None), else_=commune_sum))
+
+
+def with_revisions(user_statement):
+    """``user_statement`` (a SELECT of one user) with the user's data revisions as four more columns: the request
+    loads its user and what its kept pages depend on in one statement (:func:`remember_revisions`)."""
+    return user_statement.add_columns(*_revision_columns(
+        User.commune_id, User.village_id, and_(User.role == Role.MEMBER, User.village_id.is_not(None))))
+
+
+def remember_revisions(user, columns) -> None:
+    """Keep the revisions loaded with the request's user for :func:`revisions`."""
+    g._data_revisions = (user.id, tuple(columns))
 
 
 def revisions(db, user) -> tuple:
-    """What the user's pages depend on, read in the request's transaction. A member sees their village only: the
-    rows (0, 0), (commune, 0) and (commune, village). An official sees the whole commune: (0, 0) and the sum of every
-    row of the commune (counters only rise, so the sum changes with any of them)."""
-    if user.role == Role.MEMBER and user.village_id:
-        rows = db.execute(_VILLAGE_REVISIONS, {"c": user.commune_id, "v": user.village_id}).all()
-        return tuple(sorted(rows))
-    rows = db.execute(_COMMUNE_REVISIONS, {"c": user.commune_id}).all()
-    return tuple(sorted((int(c), int(r)) for c, r in rows))
+    """What the user's pages depend on: loaded with the user at the start of the request (one statement fewer
+    per page), else read now. Read before the page's data, never after: a write committed in between makes a page
+    with newer data kept under the older counters, which no request reads any more."""
+    loaded = g.get("_data_revisions")
+    if loaded is not None and loaded[0] == user.id:
+        return loaded[1]
+    in_a_village = user.role == Role.MEMBER and user.village_id is not None
+    columns = _revision_columns(bindparam("c", user.commune_id), bindparam("v", user.village_id),
+                                literal(in_a_village))
+    return tuple(db.execute(select(*columns)).one())
 
 
 # --- the store ---------------------------------------------------------------------------------------------------

@@ -71,6 +71,7 @@ def test_a_page_read_twice_is_built_once_and_is_the_same(app, client, login, fie
     assert second_text.replace(TOKEN.search(second_text).group(1), "T") == \
         first_text.replace(TOKEN.search(first_text).group(1), "T")
     assert served < built, (served, built)
+    assert served == 1, served  # the user, with the data revisions its pages depend on: one statement
     assert store(app).hits >= 1
     assert 0 < store(app).size < len(first.get_data()) / 2  # kept compressed: pages are repetitive HTML
 
@@ -315,3 +316,42 @@ def test_pages_are_built_as_usual_when_redis_is_down(tmp_path, database_url, fie
         assert store(app).failures == 1 and store(app).hits == 0
     finally:
         get_engine(app).dispose()
+
+
+@pytest.mark.parametrize("who", ["member", "official"])
+def test_the_revisions_loaded_with_the_user_are_those_read_alone_and_move_with_each_write(app, db, field, who):
+    """The user's statement brings the counters (one statement per kept page); read on their own (no user loaded
+    in the request) they are the same, and a write where the user works, or anywhere (row 0, 0), changes them."""
+    from flask import g
+
+    from fieldwork.auth import load_user
+    from fieldwork.pagecache import revisions
+
+    user = field[who]
+    cookie_id = f"{user.id}:{user.session_version}"
+
+    def both() -> tuple:
+        with app.test_request_context("/"):
+            loaded = load_user(cookie_id)
+            with_user = revisions(db, loaded)
+            g.pop("_data_revisions")
+            alone = revisions(db, loaded)
+        assert with_user == alone, (with_user, alone)
+        return with_user
+
+    def bump(commune_id: int, village_id: int) -> None:
+        row = db.get(DataRevision, (commune_id, village_id)) or DataRevision(commune_id=commune_id,
+                                                                             village_id=village_id)
+        row.revision += 1
+        db.add(row)
+        db.commit()
+
+    commune_id, village_id = field["village"].commune_id, field["village"].id
+    seen = [both()]
+    for where in [(commune_id, village_id), (commune_id, 0), (0, 0)]:
+        bump(*where)
+        seen.append(both())
+        assert seen[-1] != seen[-2], where
+    other = next(c.id for c in db.exec(select(Commune)).all() if c.id != commune_id)
+    bump(other, 0)  # another commune's write: nothing of this user's changes
+    assert both() == seen[-1]

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from ..extensions import login_manager
 from ..models import User
+from ..pagecache import remember_revisions, with_revisions
 
 bp = Blueprint("auth", __name__)
 
@@ -20,7 +21,8 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))  # built once: every request runs it
+# Built once: every request runs it. With the user come the data revisions its kept pages depend on.
+_USER_BY_ID = with_revisions(select(User).where(User.id == bindparam("user_id")))
 
 
 @login_manager.user_loader
@@ -31,9 +33,13 @@ def load_user(cookie_id: str) -> Optional[User]:
     user_id, _, version = cookie_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = get_session().exec(_USER_BY_ID, params={"user_id": int(user_id)}).first()
-    if user is None or not user.active or user.session_version != int(version):
+    row = get_session().execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
+    if row is None:
         return None
+    user = row[0]
+    if not user.active or user.session_version != int(version):
+        return None
+    remember_revisions(user, row[1:])
     return user
 
 
