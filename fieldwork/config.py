@@ -72,8 +72,9 @@ class Defaults:
     PAGE_CACHE_MB = 4
     # Kept pages shared by every worker process in a Redis server (FIELDWORK_PAGE_CACHE_URL=redis://host:6379/1,
     # `make install-redis` for the client), the setting for a province: a page built by one worker is served by all of
-    # them, and the workers do not hold the pages. Each page expires PAGE_CACHE_SECONDS after it was last read.
-    # Empty: each process keeps its own (PAGE_CACHE_MB). See docs/deploy.md for sizing the Redis server.
+    # them; each worker keeps only the pages it last served (PAGE_CACHE_MB) in front of Redis. Each page expires
+    # PAGE_CACHE_SECONDS after it was last read from Redis. Empty: each process keeps its own (PAGE_CACHE_MB).
+    # See docs/deploy.md for sizing the Redis server.
     PAGE_CACHE_URL = ""
     PAGE_CACHE_SECONDS = 300
 

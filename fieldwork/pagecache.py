@@ -163,14 +163,16 @@ class Store:
             self.hits += 1
             return entry
 
-    def put(self, key: tuple, status: int, headers: list, body: bytes, owner: Optional[int] = None) -> None:
+    def put(self, key: tuple, status: int, headers: list, body: bytes, owner: Optional[int] = None,
+            age: float = 0.0) -> None:
+        """``age``: seconds since the page was built (one kept elsewhere first), for ``max_age``."""
         if len(body) > self.limit // 8:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
                 self.size -= len(old[3])
-            self._entries[key] = (time.monotonic(), status, headers, body, owner)
+            self._entries[key] = (time.monotonic() - age, status, headers, body, owner)
             self.size += len(body)
             while self.size > self.limit and self._entries:
                 _key, dropped = self._entries.popitem(last=False)
@@ -195,13 +197,18 @@ class SharedStore:
     it, and a restart (after an upgrade or a restore from a backup, which sets the counters back) starts a new one,
     so no page built from other data or code is ever served. Values are JSON and the compressed page, never pickles.
     A Redis server that fails or is slow costs the page its being kept, never the page: the store is then left alone
-    for a few seconds and pages are built as without it."""
+    for a few seconds and pages are built as without it.
+
+    Each worker also keeps the pages it last built or fetched in front of Redis (a :class:`Store` of ``local_bytes``,
+    ``PAGE_CACHE_MB``): a key names one page for good (its counters, user, path, date and generation are in it), so a
+    copy is never stale, and serving it again saves Redis's round trip. Such a read leaves the entry's expiry in Redis
+    as it was; if it expires there, another worker builds the page again."""
 
     RETRY_SECONDS = 5.0
     TIMEOUT_SECONDS = 0.25
     MAX_BYTES = 1024 * 1024
 
-    def __init__(self, url: str, seconds: int, generation: Optional[str] = None) -> None:
+    def __init__(self, url: str, seconds: int, generation: Optional[str] = None, local_bytes: int = 0) -> None:
         import redis
 
         self._errors = (redis.RedisError, OSError)
@@ -213,6 +220,7 @@ class SharedStore:
         self.hits = self.misses = 0
         self.failures = 0
         self._down, self._down_until = False, 0.0
+        self.local = Store(local_bytes) if local_bytes > 0 else None
 
     def _name(self, key: tuple) -> bytes:
         return self.prefix + hashlib.blake2b(repr(key).encode(), digest_size=20).hexdigest().encode()
@@ -231,6 +239,11 @@ class SharedStore:
             logging.getLogger(__name__).warning("kept pages: Redis answers again")
 
     def get(self, key: tuple, max_age: Optional[float]):
+        if self.local is not None:
+            entry = self.local.get(key, max_age)
+            if entry is not None:
+                self.hits += 1
+                return entry
         value = None
         if time.monotonic() >= self._down_until:
             try:
@@ -247,11 +260,16 @@ class SharedStore:
                 stored_at = None
             if stored_at is not None and (max_age is None or time.time() - stored_at <= max_age):
                 self.hits += 1
-                return stored_at, status, [tuple(h) for h in headers], body, owner
+                headers = [tuple(h) for h in headers]
+                if self.local is not None:
+                    self.local.put(key, status, headers, body, owner, age=max(0.0, time.time() - stored_at))
+                return stored_at, status, headers, body, owner
         self.misses += 1
         return None
 
     def put(self, key: tuple, status: int, headers: list, body: bytes, owner: Optional[int] = None) -> None:
+        if self.local is not None:
+            self.local.put(key, status, headers, body, owner)
         if len(body) > self.MAX_BYTES or time.monotonic() < self._down_until:
             return
         meta = json.dumps([time.time(), status, headers, owner], ensure_ascii=True).encode()
@@ -270,7 +288,8 @@ def init_app(app: Flask, engine) -> None:
     if megabytes <= 0:
         pages = None
     elif url:
-        pages = SharedStore(url, int(app.config.get("PAGE_CACHE_SECONDS") or 300))
+        pages = SharedStore(url, int(app.config.get("PAGE_CACHE_SECONDS") or 300),
+                            local_bytes=int(megabytes * 1024 * 1024))
     else:
         pages = Store(int(megabytes * 1024 * 1024))
     app.extensions["fieldwork.pagecache"] = pages

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -305,6 +306,26 @@ def test_a_shared_store_keeps_what_it_was_given_and_honours_max_age():
     assert pages.get(("k", 3), None) is None
 
 
+def test_a_worker_serves_again_what_it_fetched_from_redis_without_asking_redis():
+    """The copy in front of Redis: filled by a page fetched or kept, answering for the same key only, with the
+    page's age (its build time) still counted for ``max_age``."""
+    elsewhere = SharedStore(REDIS_URL, 60)
+    here = SharedStore(REDIS_URL, 60, generation=elsewhere.generation, local_bytes=1024 * 1024)
+    elsewhere.put(("k", 1), 200, [("Content-Type", "text/html; charset=utf-8")], b"page one", owner=3)
+    stored_at = time.time()
+    assert here.get(("k", 1), None)[1:] == (200, [("Content-Type", "text/html; charset=utf-8")], b"page one", 3)
+    assert here.local.hits == 0 and len(here.local) == 1  # fetched from Redis, and kept here
+    elsewhere.client.delete(elsewhere._name(("k", 1)))
+    assert here.get(("k", 1), None)[3] == b"page one"  # from the worker's copy: Redis no longer has it
+    assert here.local.hits == 1 and here.hits == 2
+    assert here.get(("k", 2), None) is None
+    time.sleep(0.2)
+    assert here.get(("k", 1), time.time() - stored_at - 0.1) is None  # built longer ago than that, wherever kept
+    here.put(("k", 4), 200, [], b"built here")
+    elsewhere.client.delete(here._name(("k", 4)))
+    assert here.get(("k", 4), None)[3] == b"built here"
+
+
 def test_pages_are_built_as_usual_when_redis_is_down(tmp_path, database_url, field):
     app = _shared_app(tmp_path, database_url, "down", url="redis://127.0.0.1:1/0")  # nothing listens on port 1
     try:
@@ -312,8 +333,9 @@ def test_pages_are_built_as_usual_when_redis_is_down(tmp_path, database_url, fie
         for _ in range(3):
             page = c.get(f"/ho/{field['household'].id}")
             assert page.status_code == 200 and "Hộ Giữ Trang" in page.get_data(as_text=True)
-        # One failure, then the store is left alone for a while instead of being tried on every request.
-        assert store(app).failures == 1 and store(app).hits == 0
+        # One failure, then the store is left alone for a while instead of being tried on every request; the
+        # worker's own copies in front of it still serve the page again.
+        assert store(app).failures == 1 and store(app).local.hits == 2
     finally:
         get_engine(app).dispose()
 
