@@ -50,11 +50,13 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 5, max_overflow: 
     return engine
 
 
-# A statement that only reads: SELECT/SHOW, or a WITH whose parts only read, without a row lock. Anything else
-# (INSERT, UPDATE, DELETE, SAVEPOINT, DDL, SELECT ... FOR UPDATE) opens the transaction first. Statements are the
-# app's SQL with bound parameters: nothing a user typed is ever in this text.
+# A statement that only reads: SELECT/SHOW, or a WITH whose parts only read, without a row lock, a transaction-level
+# advisory lock or a setting for the transaction. Anything else (INSERT, UPDATE, DELETE, SAVEPOINT, DDL, SELECT ...
+# FOR UPDATE, SELECT pg_advisory_xact_lock(...), set_config(..., true)) opens the transaction first. Statements are
+# the app's SQL with bound parameters: nothing a user typed is ever in this text.
 _READ_ONLY = re.compile(r"\s*(SELECT|SHOW|WITH)\b", re.IGNORECASE)
-_NOT_ONLY_READS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+SHARE|FOR\s+KEY\s+SHARE)\b", re.IGNORECASE)
+_NOT_ONLY_READS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+SHARE|FOR\s+KEY\s+SHARE|PG_ADVISORY_XACT_\w+|"
+                             r"SET_CONFIG)\b", re.IGNORECASE)
 
 
 def _autocommit_until_a_write(dbapi_connection, _record, _proxy) -> None:

@@ -118,6 +118,16 @@ def test_a_row_lock_opens_the_transaction_and_is_held_until_the_commit():
                     with pytest.raises(psycopg.errors.LockNotAvailable):
                         other.execute("SELECT n FROM lazy_lock_probe FOR UPDATE NOWAIT")
                 session.commit()
+        with Session(engine) as session:  # a lock held until the end of the transaction, taken by a SELECT
+            session.exec(text("SELECT pg_advisory_xact_lock(424242)"))
+            assert _status(session)[0] == TransactionStatus.INTRANS
+            with psycopg.connect(SERVER.replace("postgresql+psycopg://", "postgresql://")) as other:
+                assert other.execute("SELECT pg_try_advisory_xact_lock(424242)").fetchone()[0] is False
+            session.commit()
+        with Session(engine) as session:  # a setting for the transaction only
+            session.exec(text("SELECT set_config('application_name', 'fieldwork-in-transaction', true)"))
+            assert _status(session)[0] == TransactionStatus.INTRANS
+            session.rollback()
     finally:
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS lazy_lock_probe"))
