@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -62,6 +63,23 @@ def test_a_busy_connection_is_not_tested_on_every_request():
         engine.dispose()
 
 
+@contextmanager
+def _probe_table(table: str, rows: int = 0):
+    """An engine of its own and a table ``table`` (n int) holding 1..rows (none by default); both gone afterwards."""
+    engine = _engine(3600, f"fieldwork-{table}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"CREATE TABLE IF NOT EXISTS {table} (n int)"))
+            connection.execute(text(f"DELETE FROM {table}"))
+            for n in range(1, rows + 1):
+                connection.execute(text(f"INSERT INTO {table} VALUES ({n})"))
+        yield engine
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        engine.dispose()
+
+
 def _status(session) -> tuple:
     dbapi_connection = session.connection().connection.dbapi_connection
     return dbapi_connection.info.transaction_status, dbapi_connection
@@ -73,11 +91,7 @@ def test_reads_run_without_a_transaction_and_the_first_write_opens_one():
     from psycopg.pq import TransactionStatus
     from sqlmodel import Session
 
-    engine = _engine(3600, "fieldwork-lazy-begin")
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE IF NOT EXISTS lazy_begin_probe (n int)"))
-            connection.execute(text("DELETE FROM lazy_begin_probe"))
+    with _probe_table("lazy_begin_probe") as engine:
         with Session(engine) as session:
             session.exec(text("SELECT count(*) FROM lazy_begin_probe"))
             session.exec(text("WITH t AS (SELECT 1 AS a) SELECT a FROM t"))
@@ -94,22 +108,13 @@ def test_reads_run_without_a_transaction_and_the_first_write_opens_one():
             assert _status(session)[0] == TransactionStatus.INTRANS  # a WITH that writes is a write
             session.commit()
             assert session.exec(text("SELECT count(*) FROM lazy_begin_probe")).scalar() == 1
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS lazy_begin_probe"))
-        engine.dispose()
 
 
 def test_a_row_lock_opens_the_transaction_and_is_held_until_the_commit():
     from psycopg.pq import TransactionStatus
     from sqlmodel import Session
 
-    engine = _engine(3600, "fieldwork-lazy-begin-lock")
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE IF NOT EXISTS lazy_lock_probe (n int)"))
-            connection.execute(text("DELETE FROM lazy_lock_probe"))
-            connection.execute(text("INSERT INTO lazy_lock_probe VALUES (1)"))
+    with _probe_table("lazy_lock_probe", rows=1) as engine:
         for clause in ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE"):
             with Session(engine) as session:
                 session.exec(text(f"SELECT n FROM lazy_lock_probe {clause}"))
@@ -128,10 +133,6 @@ def test_a_row_lock_opens_the_transaction_and_is_held_until_the_commit():
             session.exec(text("SELECT set_config('application_name', 'fieldwork-in-transaction', true)"))
             assert _status(session)[0] == TransactionStatus.INTRANS
             session.rollback()
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS lazy_lock_probe"))
-        engine.dispose()
 
 
 def test_a_caller_asking_for_autocommit_keeps_it():
