@@ -146,3 +146,20 @@ def test_a_caller_asking_for_autocommit_keeps_it():
             connection.execute(text("DROP TABLE lazy_vacuum_probe"))
     finally:
         engine.dispose()
+
+
+def test_a_savepoint_before_any_write_opens_the_transaction_and_nests_in_it():
+    """``begin_nested()`` as a request's first statement (an import row checked in a savepoint): SAVEPOINT outside a
+    transaction block is an error on PostgreSQL, so it opens the transaction; undoing the savepoint keeps the rest."""
+    from psycopg.pq import TransactionStatus
+    from sqlmodel import Session
+
+    with _probe_table("lazy_savepoint_probe") as engine:
+        with Session(engine) as session:
+            with session.begin_nested() as nested:
+                assert _status(session)[0] == TransactionStatus.INTRANS
+                session.exec(text("INSERT INTO lazy_savepoint_probe VALUES (1)"))
+                nested.rollback()
+            session.exec(text("INSERT INTO lazy_savepoint_probe VALUES (2)"))
+            session.commit()
+            assert session.exec(text("SELECT n FROM lazy_savepoint_probe")).all() == [(2,)]
