@@ -110,6 +110,11 @@ _HOUSEHOLD_IN_SCOPE = {
 _MEMBER_OF_USER = select(CommitteeMember).where(CommitteeMember.user_id == bindparam("user_id"))
 _HOLDS = select(Assignment.id).where(Assignment.household_id == bindparam("household_id"),
                                      Assignment.member_id == bindparam("member_id"), Assignment.valid_to.is_(None))
+_HELD_BY_USER = (select(Household, CommitteeMember)
+                 .join(Assignment, (Assignment.household_id == Household.id) & Assignment.valid_to.is_(None))
+                 .join(CommitteeMember, CommitteeMember.id == Assignment.member_id)
+                 .where(Household.id == bindparam("household_id"), Household.village_id == bindparam("village_id"),
+                        CommitteeMember.user_id == bindparam("user_id")))
 
 
 def get_household_for_user(session: Session, user: User, household_id: int) -> Household:
@@ -162,6 +167,22 @@ def is_assigned_to(session: Session, user: User, household: Household, holder: o
         remembered[key] = session.exec(
             _HOLDS, params={"household_id": household.id, "member_id": member.id}).first() is not None
     return remembered[key]
+
+
+def household_held_by(session: Session, user: User, household_id: int) -> tuple[Household, CommitteeMember] | None:
+    """A member's household that is in their village and assigned to them now, with their committee-member row: what
+    :func:`get_household_for_user`, :func:`member_record` and :func:`is_assigned_to` find in three statements, in one
+    (the visit POST). None when any of them would fail: the caller then asks those, which tell 404 from 403."""
+    if _scope_kind(user) != "village":
+        return None
+    row = session.exec(_HELD_BY_USER, params={"household_id": household_id, "village_id": user.village_id,
+                                              "user_id": user.id}).first()
+    if row is None:
+        return None
+    household, member = row
+    if has_app_context() and g.get("db_session") is session:
+        g.setdefault("member_records", {})[user.id] = member
+    return household, member
 
 
 def get_village_for_user(session: Session, user: User, village_id: int) -> Village:

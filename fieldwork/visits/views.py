@@ -10,10 +10,10 @@ from sqlmodel import select
 from ..db import get_session
 from ..htmx import render
 from ..models import Person, Role, Visit, VisitAttention, VisitOutcome, utcnow
-from ..security import get_household_for_user, is_assigned_to, member_record, roles_required
+from ..security import get_household_for_user, household_held_by, is_assigned_to, member_record, roles_required
 from ..text import local_today
 from . import bp, services
-from .forms import VisitForm
+from .forms import VisitForm, plain_input
 
 
 _PEOPLE = (select(Person).where(Person.household_id == bindparam("household_id"), Person.archived_at.is_(None))
@@ -43,6 +43,10 @@ def _member_for(db, household):
 @login_required
 def log(household_id: int):
     db = get_session()
+    if request.method == "POST":
+        logged = _log_plain(db, household_id)
+        if logged is not None:
+            return logged
     household = get_household_for_user(db, current_user, household_id)
     member = _member_for(db, household)
     form = VisitForm(people=_people(db, household.id))
@@ -58,11 +62,35 @@ def log(household_id: int):
             _field_error(form, error)
             return render("visits/new.html", "visits/_visit_form.html", form=form, household=household,
                           status=error.status)
-        flash(_("Đã ghi nhận: %(outcome)s — hộ %(name)s.", outcome=result.visit.outcome.label,
-                name=household.head_name), "success")
-        return redirect(url_for("main.home"))
+        return _logged(result, household)
     status = 422 if form.is_submitted() else 200
     return render("visits/new.html", "visits/_visit_form.html", form=form, household=household, status=status)
+
+
+def _log_plain(db, household_id: int):
+    """The common visit POST in a few statements: a plain submission (``forms.plain_input``) by the member holding
+    the household (``security.household_held_by``), logged. None for anything else, or when logging it fails: the
+    view then goes the whole way (the form, its errors, 404 or 403), and nothing was written."""
+    data = plain_input(request.form, utcnow())
+    found = household_held_by(db, current_user, household_id) if data is not None else None
+    if found is None:
+        return None
+    household, member = found
+    try:
+        result = services.log_visit(db, household, member, data, actor=current_user, today=local_today())
+    except services.VisitError:
+        return None
+    # Committed now, not after the response is built: the database's write lock (SQLite has one writer at a time)
+    # is held from the first INSERT to the commit, and other members' visits wait for it meanwhile. A failure after
+    # this point loses nothing: the phone sends the same UUID again, which is a replay.
+    db.commit()
+    return _logged(result, household)
+
+
+def _logged(result: services.LogResult, household):
+    flash(_("Đã ghi nhận: %(outcome)s — hộ %(name)s.", outcome=result.visit.outcome.label,
+            name=household.head_name), "success")
+    return redirect(url_for("main.home"))
 
 
 @bp.route("/van-dong/<int:visit_id>/sua", methods=["GET", "POST"])
