@@ -29,7 +29,7 @@ from werkzeug.datastructures import MultiDict
 from ..models import CommitteeMember, Household, Person, User
 from ..text import to_local
 from ..visits import services as visits
-from ..visits.forms import VisitForm
+from ..visits.forms import VisitForm, plain_input
 
 MAX_BATCH = 50
 CONFIRMED = {"accepted", "duplicate", "needs_attention"}
@@ -118,15 +118,19 @@ def sync_one(session: Session, user: User, member: CommitteeMember, item: dict, 
     if visited_at is None:
         return ItemResult(uuid, "invalid", _("Thời điểm vận động không hợp lệ."), "visited_at")
     visited_at = min(visited_at, now)  # a phone clock ahead of time does not put visits in the future
-    people = session.exec(select(Person).where(Person.household_id == household.id)).all()
-    form = VisitForm(formdata=_formdata(item), meta={"csrf": False}, people=people)
-    if not form.validate():
-        field, message = _first_error(form)
-        return ItemResult(uuid, "invalid", message, field)
+    formdata = _formdata(item)
+    data = plain_input(formdata, visited_at)  # the common visit, read without the form (as the visit POST does)
+    if data is None:
+        people = session.exec(select(Person).where(Person.household_id == household.id)).all()
+        form = VisitForm(formdata=formdata, meta={"csrf": False}, people=people)
+        if not form.validate():
+            field, message = _first_error(form)
+            return ItemResult(uuid, "invalid", message, field)
+        data = form.to_input(visited_at)
     attention = visits.attention_needed(session, household, member)
     try:
         # The rules apply as on the day of the visit: a revisit date chosen then is not "in the past" now.
-        result = visits.log_visit(session, household, member, form.to_input(visited_at), actor=user,
+        result = visits.log_visit(session, household, member, data, actor=user,
                                   today=to_local(visited_at).date(), attention=attention)
     except visits.VisitConflict as conflict:
         visits.record_conflict(session, conflict)
