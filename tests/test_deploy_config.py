@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -132,3 +133,16 @@ def test_nginx_serves_the_apps_static_folder_and_leaves_the_service_worker_to_th
     alias = re.search(r"location /static/ \{\s*alias /opt/fieldwork/(\S+);", conf).group(1)
     assert (PROJECT_ROOT / alias.rstrip("/")).resolve() == (PROJECT_ROOT / "static").resolve()
     assert "location /sw.js" not in conf and "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+
+
+def test_workers_are_forked_with_the_imported_app_out_of_the_collectors_reach():
+    """gunicorn.conf.py's pre_fork hook freezes what the preloaded app holds (gc.freeze): run in a fresh interpreter
+    that imported the app, as gunicorn's master has, it moves every tracked object to the permanent generation."""
+    code = ("import gc, runpy; import fieldwork; "
+            f"hooks = runpy.run_path({str(DEPLOY / 'gunicorn.conf.py')!r}); "
+            "before = gc.get_freeze_count(); hooks['pre_fork'](None, None); "
+            "print(before, gc.get_freeze_count(), len(gc.get_objects()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                         timeout=60, check=True).stdout.split()
+    before, frozen, left = map(int, out)
+    assert before == 0 and frozen > 10_000 and left < frozen // 10, out

@@ -4,6 +4,7 @@ Every value can be overridden by an environment variable (GUNICORN_*), so one fi
 a larger provincial one. The figures behind the defaults are in docs/performance.md; the reasoning in docs/deploy.md.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -24,6 +25,15 @@ threads = _int("GUNICORN_THREADS", 4)
 # Import the app once, before forking: workers start in milliseconds and share the imported code's memory.
 # The database engine connects lazily, after the fork, so no connection is shared between processes.
 preload_app = True
+
+
+def pre_fork(server, worker):
+    """The imported app's objects (about 170,000: models, compiled statements, templates, catalogues) are moved out of
+    the garbage collector's reach before each worker is forked (``gc.freeze``, as Python's documentation advises for
+    pre-forking servers): a worker's full collections no longer walk them all. Measured on the bench province, in
+    process: 0.18 -> 0.02 ms of collection per built household page (a full collection every ~600 pages took ~100 ms).
+    It also keeps the collector from writing to the shared pages, which copy-on-write would then duplicate."""
+    gc.freeze()
 
 timeout = _int("GUNICORN_TIMEOUT", 60)  # the slowest page (a commune's A4 report as PDF) takes a few seconds
 graceful_timeout = 20
