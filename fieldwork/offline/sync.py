@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 from werkzeug.datastructures import MultiDict
 
-from ..models import CommitteeMember, Household, Person, User
+from ..models import CommitteeMember, Person, User
 from ..text import to_local
 from ..visits import services as visits
 from ..visits.forms import VisitForm, plain_input
@@ -111,9 +111,10 @@ def sync_one(session: Session, user: User, member: CommitteeMember, item: dict, 
     household_id = item.get("household_id")
     # An id past the column's range (2^31 on PostgreSQL) is no household: asking the database would fail the query.
     known = isinstance(household_id, int) and not isinstance(household_id, bool) and 0 < household_id < 2**31
-    household = session.get(Household, household_id) if known else None
-    if household is None or not visits.was_ever_assigned(session, household.id, member):
+    found = visits.household_for_member(session, household_id, member) if known else None
+    if found is None or not found[1]:  # no such household, or never this member's
         return ItemResult(uuid, "forbidden", _("Hộ này không thuộc danh sách của bạn; lần vận động không được ghi."))
+    household, _ever, holds_it_now = found
     visited_at = parse_instant(item.get("visited_at"))
     if visited_at is None:
         return ItemResult(uuid, "invalid", _("Thời điểm vận động không hợp lệ."), "visited_at")
@@ -127,7 +128,7 @@ def sync_one(session: Session, user: User, member: CommitteeMember, item: dict, 
             field, message = _first_error(form)
             return ItemResult(uuid, "invalid", message, field)
         data = form.to_input(visited_at)
-    attention = visits.attention_needed(session, household, member)
+    attention = visits.attention_needed(household, holds_it_now)
     try:
         # The rules apply as on the day of the visit: a revisit date chosen then is not "in the past" now.
         result = visits.log_visit(session, household, member, data, actor=user,

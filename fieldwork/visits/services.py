@@ -275,21 +275,34 @@ def log_visit(session: Session, household: Household, member: CommitteeMember, d
 # --- visits that arrive late from a phone ------------------------------------------------------------------------
 
 
-def attention_needed(session: Session, household: Household, member: CommitteeMember) -> Optional[AttentionReason]:
-    """Why a visit arriving now for ``household`` must be looked at by an official, if it must."""
+def household_for_member(session: Session, household_id: int,
+                         member: CommitteeMember) -> Optional[tuple[Household, bool, bool]]:
+    """A household a late visit names, with whether it was ever ``member``'s and whether it is theirs now: one
+    statement (the phone's queue asks for each visit it sends). None when there is no such household."""
+    row = session.exec(_HOUSEHOLD_FOR_MEMBER, params={"household_id": household_id, "member_id": member.id}).first()
+    return None if row is None else (row[0], bool(row[1]), bool(row[2]))
+
+
+def _household_for_member():
+    from sqlalchemy import exists
+
+    def held(*current) -> object:
+        return exists().where(Assignment.household_id == Household.id,
+                              Assignment.member_id == bindparam("member_id"), *current)
+
+    return select(Household, held(), held(Assignment.valid_to.is_(None))).where(
+        Household.id == bindparam("household_id"))
+
+
+_HOUSEHOLD_FOR_MEMBER = _household_for_member()
+
+
+def attention_needed(household: Household, holds_it_now: bool) -> Optional[AttentionReason]:
+    """Why a visit arriving now for ``household`` must be looked at by an official, if it must: the household was
+    archived or merged, or it is no longer the sender's (``holds_it_now``, from :func:`household_for_member`)."""
     if household.archived_at is not None or household.merged_into_id is not None:
         return AttentionReason.ARCHIVED
-    current = session.exec(select(Assignment.id).where(
-        Assignment.household_id == household.id, Assignment.member_id == member.id, Assignment.valid_to.is_(None)
-    )).first()
-    return None if current is not None else AttentionReason.REASSIGNED
-
-
-def was_ever_assigned(session: Session, household_id: int, member: CommitteeMember) -> bool:
-    """Whether the household was at some time this member's: only then may a late visit be recorded for it."""
-    return session.exec(select(Assignment.id).where(
-        Assignment.household_id == household_id, Assignment.member_id == member.id
-    )).first() is not None
+    return None if holds_it_now else AttentionReason.REASSIGNED
 
 
 def open_attention(session: Session, visit: Visit) -> Optional[AttentionReason]:
