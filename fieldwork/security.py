@@ -113,7 +113,8 @@ _HOLDS = select(Assignment.id).where(Assignment.household_id == bindparam("house
 _HELD_BY_USER = (select(Household, CommitteeMember)
                  .join(Assignment, (Assignment.household_id == Household.id) & Assignment.valid_to.is_(None))
                  .join(CommitteeMember, CommitteeMember.id == Assignment.member_id)
-                 .where(Household.id == bindparam("household_id"), Household.village_id == bindparam("village_id"),
+                 .where(Household.id == bindparam("household_id"),
+                        household_condition("village", None, bindparam("village_id")),
                         CommitteeMember.user_id == bindparam("user_id")))
 
 
