@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import func, select
 from werkzeug.datastructures import MultiDict
 
-from fieldwork.models import Assignment, AuditEvent, FollowUp, Role, Visit
+from fieldwork.models import Assignment, AuditEvent, CommitteeMember, FollowUp, Role, Visit
 from fieldwork.text import local_today
 from fieldwork.visits.forms import VisitForm, plain_input
 
@@ -182,4 +182,19 @@ def test_a_blank_sent_for_a_reason_is_refused_not_a_server_error(client, login, 
     before = _written(db)
     answer = _post(client, field["household"], outcome="refused", reason=" ")
     assert answer.status_code == 422, answer.status_code
+    assert _written(db) == before
+
+
+def test_a_household_of_another_village_stays_out_of_reach_even_if_assigned_to_the_member(client, login, db, field):
+    """The one statement keeps the village scope of get_household_for_user: a household of another village that
+    (by a data mistake) names this member as holder is still not theirs to log: 404, nothing written."""
+    held = db.exec(select(Assignment).where(Assignment.household_id == field["household"].id,
+                                            Assignment.valid_to.is_(None))).one()
+    stranger_member = db.exec(select(CommitteeMember).where(CommitteeMember.user_id == field["stranger"].id)).one()
+    held.member_id = stranger_member.id
+    db.add(held)
+    db.commit()
+    login(field["stranger"])
+    before = _written(db)
+    assert _post(client, field["household"]).status_code == 404
     assert _written(db) == before
