@@ -182,6 +182,7 @@ def test_a_blank_sent_for_a_reason_is_refused_not_a_server_error(client, login, 
     before = _written(db)
     answer = _post(client, field["household"], outcome="refused", reason=" ")
     assert answer.status_code == 422, answer.status_code
+    assert "Hãy chọn một mục trong danh sách." in answer.get_data(as_text=True)  # in Vietnamese, as every choice
     assert _written(db) == before
 
 

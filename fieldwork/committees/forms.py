@@ -5,9 +5,10 @@ from typing import Optional as Opt
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from ..fields import ChoiceField  # noqa: F401 - imported from here by other forms
 from ..households import rules
 from ..labels import label
 from ..models import Organisation, VillageKind
@@ -38,14 +39,6 @@ class LocalDateField(DateField):
             self.raw_data = []  # spaces alone are no date: InputRequired (which reads raw_data) says so
             return
         super().process_formdata([v.strip() for v in valuelist])
-
-
-class ChoiceField(SelectField):
-    """A select whose refusal of an unknown value is in Vietnamese (WTForms has no Vietnamese catalogue)."""
-
-    def pre_validate(self, form):
-        if self.data not in {value for value, _label in self.choices}:
-            raise ValidationError(_l("Hãy chọn một mục trong danh sách."))
 
 
 def _check(rule):

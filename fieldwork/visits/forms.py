@@ -6,9 +6,10 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..fields import ChoiceField
 from ..i18n import per_catalogue
 from ..labels import label
 from ..models import Channel, RefusalReason, Scheme, VisitOutcome
@@ -33,14 +34,14 @@ class CheckboxesField(SelectMultipleField):
 
 class VisitForm(FlaskForm):
     uuid = HiddenField(validators=[Regexp(r"^[0-9a-fA-F-]{36}$", message=_l("Mã lần vận động không hợp lệ; hãy mở lại hộ."))])
-    outcome = SelectField(_l("Kết quả"), validators=[DataRequired(_l("Hãy chọn kết quả lần vận động."))])
+    outcome = ChoiceField(_l("Kết quả"), validators=[DataRequired(_l("Hãy chọn kết quả lần vận động."))])
     # Not stripped: a blank sent for a choice is not "none chosen" but not a choice (it was read as a reason, a 500).
-    reason = SelectField(_l("Lý do từ chối"), validators=[Optional(strip_whitespace=False)])
-    scheme = SelectField(_l("Tham gia loại nào"), validators=[Optional(strip_whitespace=False)])
+    reason = ChoiceField(_l("Lý do từ chối"), validators=[Optional(strip_whitespace=False)])
+    scheme = ChoiceField(_l("Tham gia loại nào"), validators=[Optional(strip_whitespace=False)])
     person_ids = CheckboxesField(_l("Những ai"), coerce=int, validators=[Optional()])
     next_date = DateField(_l("Hẹn thăm lại ngày"), validators=[Optional()], format="%Y-%m-%d",
                           render_kw={"type": "date"})
-    channel = SelectField(_l("Hình thức"), default=Channel.HOME.value)
+    channel = ChoiceField(_l("Hình thức"), default=Channel.HOME.value)
     met_person = StringField(_l("Gặp ai"), validators=[Length(max=120, message=_l("Tối đa 120 ký tự."))])
     notes = TextAreaField(_l("Ghi chú"), validators=[Length(max=2000, message=_l("Ghi chú dài tối đa 2000 ký tự."))])
 
