@@ -7,6 +7,10 @@ about 2 minutes for three endpoints, so that two versions of the code can be run
 times, on the same machine (docs/performance.md, ninth session). Prints, per phase, requests per second, the ratio to
 the ceiling, the workers' CPU per request, the driver's, and PostgreSQL's and Redis's processes' (the cores they
 share with the app). Uses the cached province data of bench/load.py (generated on the first run).
+
+    .venv/bin/python -m bench.ab --database postgresql --endpoints "POST floor,POST floor + scope,visit POST"
+
+measures the visit POST next to its floor (bench/floor.py): the same request with nothing written.
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--endpoints", default="visit POST",
-                        help=f"comma-separated, among: {', '.join(load.MIX)}, mix")
+                        help=f"comma-separated, among: {', '.join(load.MIX)}, mix, and the floor of the visit POST: "
+                             f"{', '.join(load.FLOOR_PATHS)} (bench/floor.py)")
     parser.add_argument("--duration", type=float, default=20, help="seconds of each phase")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=4)
@@ -51,7 +56,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--pages", default="redis://127.0.0.1:6379/2", help="as bench/load.py's --pages")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.endpoints.split(",") if n.strip()]
-    unknown = [n for n in names if n != "mix" and n not in load.MIX]
+    unknown = [n for n in names if n != "mix" and n not in load.MIX and n not in load.FLOOR_PATHS]
     if unknown:
         parser.error(f"unknown endpoints: {', '.join(unknown)}")
 
@@ -59,7 +64,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     url, cleanup = load.working_copy(args.database, master)
     log = Path(tempfile.mkstemp(prefix=f"fieldwork-ab-{args.database}-", suffix=".log")[1])
     pages = load.kept_pages(args.pages)
-    server = load.Server(url, args.workers, args.threads, log, {"FIELDWORK_PAGE_CACHE_URL": pages} if pages else None)
+    # The floor endpoints exist only in bench/floor.py's app: the production app with two routes added.
+    app = "bench.floor:create_app()" if set(names) & set(load.FLOOR_PATHS) else "fieldwork:create_app()"
+    server = load.Server(url, args.workers, args.threads, log, {"FIELDWORK_PAGE_CACHE_URL": pages} if pages else None,
+                         app)
     try:
         villages = load.village_ids_by_commune(url)
         pick = random.Random(args.seed)  # the same sample of users as bench/load.py's

@@ -80,7 +80,10 @@ MIX: dict[str, int] = {
     "assignment review": 5,  # official: GET /phan-cong
     "report preview": 5,     # official: GET /bao-cao/thon/<id>
 }
-MEMBER_OPS = {"worklist", "worklist filter", "household", "search", "visit form", "visit POST"}
+# Not in the mix: the floor of a signed-in form POST (bench/floor.py; bench/ab.py measures them), posted the visit
+# form's body as the visit POST is, and answering as it does.
+FLOOR_PATHS = {"POST floor": "/_san/ghi/{household}", "POST floor + scope": "/_san/ho/{household}"}
+MEMBER_OPS = {"worklist", "worklist filter", "household", "search", "visit form", "visit POST", *FLOOR_PATHS}
 # Budgets from the issue, for 2 cores and province data. Ratios: an endpoint alone vs the trivial endpoint alone.
 BUDGET_RATIO = {"worklist": 0.25, "household": 0.25, "search": 0.25, "visit POST": 0.35}
 BUDGET_P95_MS, BUDGET_P99_MS, BUDGET_SATURATION_RPS = 150.0, 300.0, 300.0
@@ -293,7 +296,8 @@ class Server:
     log), workers and threads from the options, the app configured through FIELDWORK_* as in production; the
     sign-in rate limit off (the benchmark signs every virtual user in from one address at the start)."""
 
-    def __init__(self, url: str, workers: int, threads: int, log: Path, extra_env: Optional[dict] = None) -> None:
+    def __init__(self, url: str, workers: int, threads: int, log: Path, extra_env: Optional[dict] = None,
+                 app: str = "fieldwork:create_app()") -> None:
         with __import__("socket").socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -307,12 +311,12 @@ class Server:
                # No recycling of workers: the memory figures are the app's own, without the safety net.
                "GUNICORN_MAX_REQUESTS": "0", "GUNICORN_MAX_REQUESTS_JITTER": "0", **(extra_env or {})}
         if PRODUCTION_CONFIG.exists():
-            command = [str(GUNICORN), "-c", str(PRODUCTION_CONFIG), "fieldwork:create_app()"]
+            command = [str(GUNICORN), "-c", str(PRODUCTION_CONFIG), app]
         else:  # the same settings on the command line
             command = [str(GUNICORN), "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
                        "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5",
                        "--timeout", "60", "--error-logfile", "-", "--access-logfile",
-                       str(self.instance / "access.log"), "--preload", "fieldwork:create_app()"]
+                       str(self.instance / "access.log"), "--preload", app]
         self.log_file = log.open("wb")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT,
                                         start_new_session=True)
@@ -500,13 +504,14 @@ def build_request(name: str, world: World, rng: random.Random) -> tuple[str, str
         if name == "visit form":
             outcome = rng.choice(["considering", "not_home", "agreed", "refused"])
             return "GET", f"/ho/{household}/van-dong?ket-qua={outcome}", headers, None
-        if name == "visit POST":
+        if name == "visit POST" or name in FLOOR_PATHS:
             outcome = rng.choice(["considering", "not_home"])
             form = {"csrf_token": user["token"], "uuid": str(uuid.uuid4()), "outcome": outcome,
                     "next_date": (date.today() + timedelta(days=7)).isoformat(), "channel": "home",
                     "met_person": "", "notes": rng.choice(["", "Hẹn chiều mai", "Gặp vợ chủ hộ"])}
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return "POST", f"/ho/{household}/van-dong", headers, urllib.parse.urlencode(form).encode()
+            path = FLOOR_PATHS.get(name, "/ho/{household}/van-dong").format(household=household)
+            return "POST", path, headers, urllib.parse.urlencode(form).encode()
     user = rng.choice(world.officials)
     headers = {**base, "Cookie": user["cookie"]}
     if name == "dashboard":
@@ -521,7 +526,8 @@ def build_request(name: str, world: World, rng: random.Random) -> tuple[str, str
 # Open loop: a request still waiting for a free sender this long after its scheduled time is not sent and counts as
 # an error (the person gave up); keeps an overloaded run from queueing for minutes.
 GIVE_UP_SECONDS = 10.0
-OK_STATUS = {"visit POST": {302}}  # saved: redirected to the worklist; every other request answers 200
+# Saved: redirected to the worklist (so do the floor POSTs); every other request answers 200.
+OK_STATUS = {"visit POST": {302}, **{name: {302} for name in FLOOR_PATHS}}
 
 
 class Connection:
