@@ -13,7 +13,7 @@ import threading
 import time
 import urllib.parse
 from contextlib import closing, contextmanager
-from functools import partial
+from functools import lru_cache, partial
 from typing import Iterator, Optional, Sequence
 
 from flask import Flask, abort, current_app, g, has_request_context, jsonify, request
@@ -59,6 +59,15 @@ _NOT_ONLY_READS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+SHARE|FOR\s+K
                              r"SET_CONFIG)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)
+def _only_reads(statement: str) -> bool:
+    """Whether ``statement`` only reads (above), decided once per text. The two searches took 40 µs on the signed-in
+    user's statement (1,400 characters), before every statement on PostgreSQL; the app's statements are compiled once
+    (SQLAlchemy's cache), so the same few hundred texts come back on every request. The bound keeps texts that vary
+    (an IN list's length, a bulk INSERT's page) from growing the cache: under 1.5 MB per process when full."""
+    return bool(_READ_ONLY.match(statement)) and not _NOT_ONLY_READS.search(statement)
+
+
 def _autocommit_until_a_write(dbapi_connection, _record, _proxy) -> None:
     """PostgreSQL: a request's reads run without BEGIN and COMMIT, as on SQLite (whose driver begins a transaction
     just before the first INSERT, UPDATE or DELETE); :func:`_begin_before_a_write` opens the transaction at the
@@ -78,7 +87,7 @@ def _autocommit_until_a_write(dbapi_connection, _record, _proxy) -> None:
 
 def _begin_before_a_write(conn, cursor, statement, _parameters, _context, _executemany) -> None:
     dbapi_connection = cursor.connection
-    if not dbapi_connection.autocommit or (_READ_ONLY.match(statement) and not _NOT_ONLY_READS.search(statement)):
+    if not dbapi_connection.autocommit or _only_reads(statement):
         return
     if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return  # asked for by the caller (VACUUM, CREATE INDEX CONCURRENTLY): every statement on its own
