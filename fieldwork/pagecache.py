@@ -19,13 +19,14 @@ clock).
 
 **What is not kept.** Anything but a 200 HTML answer to a GET; a request with messages waiting to be shown (they
 are shown once); users without a commune (admins see every commune). The CSRF token differs per session: a kept page
-holds a placeholder, replaced by the reader's token when served. Only views that leave the session alone use it.
+is kept without it and served with the reader's. Only views that leave the session alone use it.
 
 Per process (each gunicorn worker its own), bounded by ``PAGE_CACHE_MB``, least recently used first out;
 ``PAGE_CACHE_MB = 0`` turns it off. With ``PAGE_CACHE_URL`` (a Redis server, the setting for a province) every worker
 of a server shares one store instead (:class:`SharedStore`): a page built by one worker is served by all of them.
-Pages are kept compressed (zlib level 1: 0.1–0.2 ms to pack a page, 0.02–0.05 ms to unpack, a quarter to a sixth of
-the text's size), so 4 MB hold about as many pages as 16 MB of text did.
+Pages are kept gzip-ready (fieldwork/gzpage.py: compressed once when built, at the level every page is sent at, a
+quarter to a sixth of the text's size), so 4 MB hold about as many pages as 16 MB of text would, and serving one again
+compresses nothing.
 Measured in docs/performance.md.
 """
 
@@ -38,7 +39,6 @@ import logging
 import secrets
 import threading
 import time
-import zlib
 from collections import OrderedDict
 from typing import Callable, Optional
 
@@ -49,13 +49,13 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import and_, bindparam, case, event, func, literal, select
 
 from .models import DataRevision, Role, User
-from .offline.web import offline_owner
+from . import gzpage
+from .offline.web import offline_owner, wants_gzip
 from .text import local_today
 
 FLAG = "fieldwork.wrote"
 MIGRATING = "fieldwork.migrating"  # set by migrations/env.py: a migration's writes raise nothing
 EVERY_COMMUNE = 0
-PLACEHOLDER = "\x1bcsrf-token\x1b"
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 _BUMP = ("INSERT INTO data_revision (commune_id, village_id, revision) VALUES ({p}, {p}, 1) "
          "ON CONFLICT (commune_id, village_id) DO UPDATE SET revision = data_revision.revision + 1")
@@ -302,6 +302,19 @@ def _key(commune_id: int, revision: tuple) -> tuple:
             commune_id, revision)
 
 
+def _serve(response: Response, packed: bytes, token: bytes) -> None:
+    """The kept page as ``response``'s body, with ``token`` in it: gzip-compressed as packed when the client takes
+    gzip (fieldwork/gzpage.py), else as text. ``g.kept_page_etag`` tells fieldwork/offline/web.py the body's ETag
+    and that it is compressed already."""
+    body = gzpage.gzipped(packed, token) if wants_gzip(gzpage.text_length(packed)) else None
+    if body is None:
+        response.set_data(gzpage.unpacked(packed, token))
+    else:
+        response.set_data(body)
+        response.headers["Content-Encoding"] = "gzip"
+    g.kept_page_etag = gzpage.etag(packed)
+
+
 def cached(view: Callable = None, *, max_age: Optional[float] = None):
     """Serve the view's page from the store while none of its reader's counters moved (see the module)."""
     if view is None:
@@ -320,19 +333,17 @@ def cached(view: Callable = None, *, max_age: Optional[float] = None):
         if entry is not None:
             _stored_at, status, headers, packed, owner = entry
             g.offline_owner = owner
-            body = zlib.decompress(packed)
-            if PLACEHOLDER.encode() in body:
-                body = body.replace(PLACEHOLDER.encode(), generate_csrf().encode())
-            return Response(body, status=status, headers=headers)
+            response = Response(b"", status=status, headers=headers)
+            _serve(response, packed, generate_csrf().encode())
+            return response
         response = make_response(view(*args, **kwargs))
         if (response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed
                 and not session.get("_flashes")):
-            body = response.get_data()
             token = g.get("csrf_token")
-            if token:
-                body = body.replace(token.encode(), PLACEHOLDER.encode())
+            packed = gzpage.pack(response.get_data(), token.encode() if token else None)
             headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS]
-            pages.put(key, response.status_code, headers, zlib.compress(body, 1), offline_owner())
+            pages.put(key, response.status_code, headers, packed, offline_owner())
+            _serve(response, packed, token.encode() if token else b"")
         return response
 
     return wrapper

@@ -161,11 +161,14 @@ def _mark_offline_page(response) -> None:
         return
     response.headers[OFFLINE_HEADER] = str(owner)
     response.headers["Cache-Control"] = "private, no-store"  # kept by the service worker only, under its owner
-    body = response.get_data()
-    token = g.get("csrf_token")
-    if token:
-        body = body.replace(token.encode(), b"")
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    etag = g.get("kept_page_etag")  # a kept page's, computed when it was built (fieldwork/pagecache.py)
+    if etag is None:
+        body = response.get_data()
+        token = g.get("csrf_token")
+        if token:
+            body = body.replace(token.encode(), b"")
+        etag = hashlib.sha256(body).hexdigest()[:32]
+    response.set_etag(etag)
     if request.headers.get(PREFETCH_HEADER):
         response.make_conditional(request)
     response.vary.add("Cookie")
@@ -175,12 +178,26 @@ def _accepts_gzip() -> bool:
     return request.accept_encodings["gzip"] > 0 or request.accept_encodings["*"] > 0
 
 
+def wants_gzip(length: int) -> bool:
+    """Whether a text answer of ``length`` bytes is sent gzip-compressed to this request (as :func:`_compress`
+    decides): for fieldwork/pagecache.py, which has its pages compressed already."""
+    return length >= MIN_COMPRESS and _accepts_gzip()
+
+
 @lru_cache(maxsize=64)
 def _gzip_static(path: str, mtime_ns: int) -> bytes:
     return gzip.compress(Path(path).read_bytes(), 6)
 
 
 def _compress(response) -> None:
+    if g.get("kept_page_etag") is not None and response.headers.get("Content-Encoding") == "gzip":
+        # A kept page, compressed when it was built (fieldwork/pagecache.py); or nothing, if the phone's copy is
+        # current (304, as for any page).
+        if response.status_code == 304:
+            del response.headers["Content-Encoding"]
+        else:
+            _gzipped(response)
+        return
     if (response.mimetype not in COMPRESSIBLE or response.status_code < 200 or response.status_code in (204, 206, 304)
             or request.method == "HEAD" or "Content-Encoding" in response.headers or not _accepts_gzip()):
         return
@@ -198,7 +215,12 @@ def _compress(response) -> None:
         if len(raw) < MIN_COMPRESS:
             return
         data = gzip.compress(raw, 6)
-    if response.get_etag()[0]:
-        response.set_etag(response.get_etag()[0], weak=True)  # another representation of the same content
     response.set_data(data)
     response.headers["Content-Encoding"] = "gzip"
+    _gzipped(response)
+
+
+def _gzipped(response) -> None:
+    response.vary.add("Accept-Encoding")
+    if response.get_etag()[0]:
+        response.set_etag(response.get_etag()[0], weak=True)  # another representation of the same content
