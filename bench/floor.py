@@ -16,7 +16,10 @@ The routes exist only in this benchmark's server; the app that production serves
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import fieldwork
@@ -33,9 +36,14 @@ OUTCOMES = {o.value for o in VisitOutcome}
 @login_required
 def signed_in_post(household_id: int):
     outcome = request.form.get("outcome")
-    if not request.form.get("uuid") or outcome not in OUTCOMES:
+    try:
+        uuid.UUID(request.form.get("uuid", ""))
+    except ValueError:
         abort(422)
-    flash(f"Đã ghi nhận: {VisitOutcome(outcome).label} — hộ {household_id}.", "success")
+    if outcome not in OUTCOMES:
+        abort(422)
+    flash(_("Đã ghi nhận: %(outcome)s — hộ %(name)s.", outcome=VisitOutcome(outcome).label, name=household_id),
+          "success")
     return redirect(url_for("main.home"))
 
 
@@ -47,7 +55,8 @@ def signed_in_post_with_scope(household_id: int):
     if found is None:
         abort(404)
     household, _member = found
-    flash(f"Đã ghi nhận: {data.outcome.label} — hộ {household.head_name}.", "success")
+    flash(_("Đã ghi nhận: %(outcome)s — hộ %(name)s.", outcome=data.outcome.label, name=household.head_name),
+          "success")
     return redirect(url_for("main.home"))
 
 

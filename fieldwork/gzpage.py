@@ -11,9 +11,10 @@ compressed once, when it is built, in pieces cut at the token:
 
 The pieces share one compressor, so the page compresses as well as in one go (a few bytes more per token): the
 compressor is given zero bytes in each token's place, and their output is dropped. A later piece may refer back to
-any earlier text at the same distance the reader's decompressor sees, and never to those zero bytes, because a page
-has no zero byte (a match copies bytes equal to the ones it stands for). A text with a zero byte in it is compressed
-with a *full flush* after each piece instead: nothing after it refers back, at some cost in size.
+any earlier text at the same distance the reader's decompressor sees, and never to those zero bytes when the text
+has none: a match copies bytes equal to the ones it stands for. HTML has no zero byte, but ``pack`` checks; a text
+with one is compressed with a *full flush* after each piece instead (nothing after it refers back), at some cost in
+size.
 
 The CRC-32 of the whole text is had without the text: CRC-32 is affine over GF(2), so for the text T with the
 tokens, Z the same text with zero bytes where the tokens are, and B the tokens at their places among zero bytes,
@@ -47,10 +48,13 @@ GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # DEFLATE, no name, n
 LEVEL = 6  # as fieldwork/offline/web.py compresses every other page
 
 
-def pack(text: bytes, token: Optional[bytes]) -> bytes:
-    """``text`` packed; ``token`` (the CSRF token in it, if any) is left out, to be put back by the reader's."""
+def pack(text: bytes, token: Optional[bytes]) -> Optional[bytes]:
+    """``text`` packed; ``token`` (the CSRF token in it, if any) is left out, to be put back by the reader's. None
+    when the token cannot be a stored block (over 65,535 bytes) or comes more than 65,534 times: not kept."""
     pieces = text.split(token) if token else [text]
     width = len(token) if token else 0
+    if width > 0xFFFF or len(pieces) > 0xFFFF:
+        return None
     zeroed = (b"\x00" * width).join(pieces)
     deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     one_window = b"\x00" not in text  # see the module's text
@@ -90,7 +94,7 @@ def gzipped(packed: bytes, token: bytes) -> Optional[bytes]:
     """The text with ``token`` in its places, gzip-compressed; None if ``token`` is not as long as the one it
     replaces (the text's length and CRC were computed for that length)."""
     length, crc_zeroed, crc_zeros, width, pieces, _etag, at = _read(packed)
-    if len(pieces) > 1 and (len(token) != width or width > 0xFFFF):
+    if len(pieces) > 1 and len(token) != width:
         return None
     stored = _stored(token)
     parts = [GZIP_HEADER]

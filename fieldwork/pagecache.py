@@ -341,9 +341,10 @@ def cached(view: Callable = None, *, max_age: Optional[float] = None):
                 and not session.get("_flashes")):
             token = g.get("csrf_token")
             packed = gzpage.pack(response.get_data(), token.encode() if token else None)
-            headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS]
-            pages.put(key, response.status_code, headers, packed, offline_owner())
-            _serve(response, packed, token.encode() if token else b"")
+            if packed is not None:
+                headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS]
+                pages.put(key, response.status_code, headers, packed, offline_owner())
+                _serve(response, packed, token.encode() if token else b"")
         return response
 
     return wrapper

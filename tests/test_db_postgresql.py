@@ -163,3 +163,17 @@ def test_a_savepoint_before_any_write_opens_the_transaction_and_nests_in_it():
             session.exec(text("INSERT INTO lazy_savepoint_probe VALUES (2)"))
             session.commit()
             assert session.exec(text("SELECT n FROM lazy_savepoint_probe")).all() == [(2,)]
+
+
+def test_the_read_or_write_decision_is_kept_for_short_texts_only():
+    """Decided once per statement text (39 µs of searches on the user's statement); a long text (an IN list of
+    thousands of ids) is searched each time and never kept, so the cache stays small."""
+    from fieldwork.db import _only_reads, _only_reads_cached
+
+    _only_reads_cached.cache_clear()
+    short_read, short_write = "SELECT id FROM household WHERE id = %(id)s", "UPDATE household SET x = 1"
+    long_read = "SELECT id FROM household WHERE id IN (" + ", ".join(["%s"] * 2000) + ")"
+    long_lock = long_read + " FOR UPDATE"
+    assert [_only_reads(t) for t in (short_read, short_write, long_read, long_lock)] == [True, False, True, False]
+    assert _only_reads(short_read) and _only_reads_cached.cache_info().currsize == 2
+    assert _only_reads_cached.cache_info().hits == 1

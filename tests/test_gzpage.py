@@ -74,3 +74,8 @@ def test_a_text_with_a_zero_byte_still_comes_back_whole():
 def test_something_else_is_not_read_as_a_packed_page():
     with pytest.raises(ValueError):
         gzpage.etag(zlib.compress(b"<html>an entry of the format before</html>" * 10, 1))
+
+
+def test_a_token_too_long_for_a_stored_block_is_not_kept():
+    token = b"t" * 70000
+    assert gzpage.pack(b"<form>" + token + b"</form>", token) is None

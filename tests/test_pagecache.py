@@ -188,9 +188,12 @@ def test_a_kept_page_is_sent_gzip_compressed_as_built_with_the_readers_token(app
     built_token, served_token = TOKEN.search(built_text).group(1), TOKEN.search(served_text).group(1)
     assert built_token != served_token and served_text.count(served_token) == built_text.count(built_token) >= 2
     assert served_text.replace(served_token, "") == built_text.replace(built_token, "")
-    # The same page as one not kept, which is compressed as it is sent: without the store, the same text.
-    plain = first.get(path).get_data(as_text=True)
-    assert plain.replace(TOKEN.search(plain).group(1), "") == built_text.replace(built_token, "")
+    # The same page rendered afresh, without the store (compressed as it is sent): the same text.
+    kept_pages, app.extensions["fieldwork.pagecache"] = store(app), None
+    fresh = first.get(path, headers=GZIP)
+    app.extensions["fieldwork.pagecache"] = kept_pages
+    fresh_text = gzip.decompress(fresh.data).decode()
+    assert fresh_text.replace(TOKEN.search(fresh_text).group(1), "") == built_text.replace(built_token, "")
     answer = second.post(f"/ho/{field['household'].id}/van-dong",
                          data={"uuid": str(uuid.uuid4()), "outcome": "not_home", "channel": "home",
                                "csrf_token": served_token})
@@ -214,6 +217,9 @@ def test_a_kept_page_keeps_its_offline_etag_and_its_304(app, login, field):
     assert etags == {'"' + hashlib.sha256(text.replace(token, b"")).hexdigest()[:32] + '"'}
     again = second.get(url, headers={**GZIP, **prefetch, "If-None-Match": served.headers["ETag"]})
     assert again.status_code == 304 and again.data == b"" and "Content-Encoding" not in again.headers
+    # The 304 carries what its 200 would: the same weak ETag, the same Vary.
+    assert again.headers["ETag"] == served.headers["ETag"] and again.headers["ETag"].startswith("W/")
+    assert "Accept-Encoding" in again.headers["Vary"]
 
 
 def test_messages_are_shown_once_even_on_a_kept_page(app, client, login, field):

@@ -191,12 +191,9 @@ def _gzip_static(path: str, mtime_ns: int) -> bytes:
 
 def _compress(response) -> None:
     if g.get("kept_page_etag") is not None and response.headers.get("Content-Encoding") == "gzip":
-        # A kept page, compressed when it was built (fieldwork/pagecache.py); or nothing, if the phone's copy is
-        # current (304, as for any page).
-        if response.status_code == 304:
-            del response.headers["Content-Encoding"]
-        else:
-            _gzipped(response)
+        # A kept page, compressed when it was built (fieldwork/pagecache.py). A 304 (the phone's copy is current)
+        # carries the ETag and Vary its 200 would; Werkzeug has left the body and its encoding out.
+        _gzipped(response)
         return
     if (response.mimetype not in COMPRESSIBLE or response.status_code < 200 or response.status_code in (204, 206, 304)
             or request.method == "HEAD" or "Content-Encoding" in response.headers or not _accepts_gzip()):
