@@ -273,6 +273,22 @@ def make_household(db):
 
 
 @pytest.fixture
+def held_household(make_village, make_committee, make_user, make_household):
+    """A household held by a member, with a colleague of the same village and a member of another village: who may
+    log a visit to it, who is refused (403), and who must not see it (404)."""
+    village, elsewhere = make_village(), make_village()
+    _, members = make_committee(village)
+    _, others = make_committee(elsewhere)
+    return {
+        "member": make_user(Role.MEMBER, village=village, member=members[1]),
+        "colleague": make_user(Role.MEMBER, village=village, member=members[2]),
+        "stranger": make_user(Role.MEMBER, village=elsewhere, member=others[1]),
+        "household": make_household(village, assigned_to=members[1], people=2),
+        "members": members,
+    }
+
+
+@pytest.fixture
 def login(client):
     def do(user_or_phone, password: str = PASSWORD, **extra):
         """Sign in as this user, starting from a fresh browser session (so tests can switch users)."""

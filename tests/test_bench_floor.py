@@ -13,22 +13,14 @@ from sqlmodel import func, select
 
 from bench import floor
 from bench.load import FLOOR_PATHS
-from fieldwork.models import AuditEvent, FollowUp, Role, Visit
+from fieldwork.models import AuditEvent, FollowUp, Visit
 from fieldwork.text import local_today
 
 
 @pytest.fixture
-def field(app, make_village, make_committee, make_user, make_household):
+def field(app, held_household):
     app.register_blueprint(floor.bp)
-    village, elsewhere = make_village(), make_village()
-    _, members = make_committee(village)
-    _, others = make_committee(elsewhere)
-    return {
-        "member": make_user(Role.MEMBER, village=village, member=members[1]),
-        "colleague": make_user(Role.MEMBER, village=village, member=members[2]),
-        "stranger": make_user(Role.MEMBER, village=elsewhere, member=others[1]),
-        "household": make_household(village, assigned_to=members[1], people=2),
-    }
+    return held_household
 
 
 def _body(**extra) -> dict:

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import func, select
 from werkzeug.datastructures import MultiDict
 
-from fieldwork.models import Assignment, AuditEvent, CommitteeMember, FollowUp, Role, Visit
+from fieldwork.models import Assignment, AuditEvent, CommitteeMember, FollowUp, Visit
 from fieldwork.text import local_today
 from fieldwork.visits.forms import VisitForm, plain_input
 
@@ -110,17 +110,8 @@ def test_what_needs_the_form_goes_through_it(app, change):
 
 
 @pytest.fixture
-def field(make_village, make_committee, make_user, make_household):
-    village, elsewhere = make_village(), make_village()
-    _, members = make_committee(village)
-    _, others = make_committee(elsewhere)
-    return {
-        "member": make_user(Role.MEMBER, village=village, member=members[1]),
-        "colleague": make_user(Role.MEMBER, village=village, member=members[2]),
-        "stranger": make_user(Role.MEMBER, village=elsewhere, member=others[1]),
-        "household": make_household(village, assigned_to=members[1], people=2),
-        "members": members,
-    }
+def field(held_household):
+    return held_household
 
 
 def _post(client, household, **extra):
