@@ -10,7 +10,7 @@ import pytest
 
 from fieldwork.models import Role
 from fieldwork.pagecache import store
-from tests.conftest import PASSWORD
+from tests.browser.test_offline_queue import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +22,7 @@ def test_a_kept_household_page_reads_whole_and_its_token_works(app, live_server,
     household = make_household(village, assigned_to=members[1], head_name="Nguyễn Văn Đức")
     user = make_user(Role.MEMBER, village=village, member=members[1])
     page = phone_page
-    page.goto(live_server + "/dang-nhap")
-    page.get_by_label("Số điện thoại").fill(user.phone)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(live_server + "/")
+    sign_in(page, live_server, user)
 
     url = f"{live_server}/ho/{household.id}"
     built = page.goto(url)
